@@ -1,0 +1,34 @@
+// Copyright The mra Authors.
+//
+// File: mra/base/clock.h
+// -----------------------------------------------------------------------------
+// Time is injected into every verifier so tests are hermetic (Envoy style).
+
+#pragma once
+
+#include "absl/time/time.h"
+
+namespace mra {
+
+// Clock is the source of "now" for validity checks. Implementations must be
+// thread-safe.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual absl::Time Now() const = 0;
+
+  // Real returns the process-wide wall clock.
+  static const Clock& Real();
+};
+
+// FixedClock always returns the time it was given (tests, `--now` flags).
+class FixedClock final : public Clock {
+ public:
+  explicit FixedClock(absl::Time now) : now_(now) {}
+  absl::Time Now() const override { return now_; }
+
+ private:
+  absl::Time now_;
+};
+
+}  // namespace mra
