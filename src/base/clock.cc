@@ -16,4 +16,8 @@ const Clock& Clock::Real() {
   return *kClock;
 }
 
+std::string FormatRfc3339Utc(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
 }  // namespace mra

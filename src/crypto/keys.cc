@@ -145,6 +145,20 @@ PublicKey::PublicKey(EvpPkeyPtr pkey, KeyType type, int bits,
       spki_der_(std::move(spki_der)),
       fingerprint_(Sha256(spki_der_)) {}
 
+PublicKey::PublicKey(const PublicKey& other)
+    : type_(other.type_),
+      bits_(other.bits_),
+      spki_der_(other.spki_der_),
+      fingerprint_(other.fingerprint_) {
+  MRA_CHECK(EVP_PKEY_up_ref(other.pkey_.get()) == 1);
+  pkey_.reset(other.pkey_.get());
+}
+
+PublicKey& PublicKey::operator=(const PublicKey& other) {
+  if (this != &other) *this = PublicKey(other);
+  return *this;
+}
+
 absl::StatusOr<PublicKey> PublicKey::FromPkey(EvpPkeyPtr pkey) {
   if (pkey == nullptr) return absl::InvalidArgumentError("null key");
   MRA_ASSIGN_OR_RETURN(TypeInfo info, Classify(pkey.get()));

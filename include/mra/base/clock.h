@@ -6,6 +6,8 @@
 
 #pragma once
 
+#include <string>
+
 #include "absl/time/time.h"
 
 namespace mra {
@@ -30,5 +32,8 @@ class FixedClock final : public Clock {
  private:
   absl::Time now_;
 };
+
+// FormatRfc3339Utc renders `t` as "2030-01-02T03:04:05Z" (seconds precision).
+std::string FormatRfc3339Utc(absl::Time t);
 
 }  // namespace mra

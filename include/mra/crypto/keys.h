@@ -49,6 +49,12 @@ class PublicKey {
   // FromPkey takes ownership of a key already validated by the caller.
   static absl::StatusOr<PublicKey> FromPkey(EvpPkeyPtr pkey);
 
+  // Copies share the immutable EVP_PKEY (reference counted).
+  PublicKey(const PublicKey& other);
+  PublicKey& operator=(const PublicKey& other);
+  PublicKey(PublicKey&&) = default;
+  PublicKey& operator=(PublicKey&&) = default;
+
   KeyType type() const { return type_; }
   int bits() const { return bits_; }
   EVP_PKEY* pkey() const { return pkey_.get(); }

@@ -1,0 +1,72 @@
+#include "mra/manifest/rollback_state.h"
+
+#include "mra/base/file.h"
+#include "mra/base/hex.h"
+#include "mra/base/status.h"
+#include "mra/base/strings.h"
+#include "mra/base/verify_failure.h"
+#include "nlohmann/json.hpp"
+
+namespace mra::manifest {
+namespace {
+
+constexpr int kFormat = 1;
+constexpr size_t kMaxStateLen = 64 * 1024;
+
+absl::Status Corrupt(const std::string& path, std::string_view why) {
+  return VerifyError(
+      VerifyFailure::kStateCorrupt,
+      StrCat("rollback state '", path, "': ", why,
+             "; refusing to guess the rollback floor (restore the file from a "
+             "backup, or remove it only if you know no newer manifest was "
+             "ever accepted)"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<RollbackRecord>> RollbackStateFile::Load() const {
+  absl::StatusOr<std::string> text = ReadFileBounded(path_, kMaxStateLen);
+  if (absl::IsNotFound(text.status())) return std::nullopt;
+  if (!text.ok()) return Corrupt(path_, ToStd(text.status().message()));
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Corrupt(path_, "not JSON");
+  for (const auto& [key, value] : j.items()) {
+    if (key != "format" && key != "highest_version" &&
+        key != "manifest_sha256" && key != "deployment") {
+      return Corrupt(path_, StrCat("unknown key '", key, "'"));
+    }
+  }
+  if (!j.contains("format") || !j["format"].is_number_integer() ||
+      j["format"].get<int64_t>() != kFormat) {
+    return Corrupt(path_, "missing or unsupported 'format'");
+  }
+  if (!j.contains("highest_version") ||
+      !j["highest_version"].is_number_unsigned()) {
+    return Corrupt(path_, "'highest_version' is not an unsigned integer");
+  }
+  if (!j.contains("manifest_sha256") || !j["manifest_sha256"].is_string()) {
+    return Corrupt(path_, "'manifest_sha256' is missing");
+  }
+  if (!j.contains("deployment") || !j["deployment"].is_string()) {
+    return Corrupt(path_, "'deployment' is missing");
+  }
+  RollbackRecord r;
+  r.highest_version = j["highest_version"].get<uint64_t>();
+  r.manifest_sha256 = j["manifest_sha256"].get<std::string>();
+  r.deployment = j["deployment"].get<std::string>();
+  if (r.manifest_sha256.size() != 64 || !IsHex(r.manifest_sha256)) {
+    return Corrupt(path_, "'manifest_sha256' is not 64 hex characters");
+  }
+  return r;
+}
+
+absl::Status RollbackStateFile::Store(const RollbackRecord& record) const {
+  nlohmann::ordered_json j;
+  j["format"] = kFormat;
+  j["highest_version"] = record.highest_version;
+  j["manifest_sha256"] = record.manifest_sha256;
+  j["deployment"] = record.deployment;
+  return WriteFileAtomic(path_, j.dump(2) + "\n", 0600);
+}
+
+}  // namespace mra::manifest
