@@ -8,6 +8,7 @@
 #include "mra/base/hex.h"
 #include "mra/base/strings.h"
 #include "mra/crypto/keys.h"
+#include "mra/manifest/trust_anchors.h"
 #include "tools/mra/command.h"
 
 namespace mra::cli {
@@ -62,6 +63,19 @@ void RunKeygen(const KeygenArgs& args) {
               HexEncode(key->public_key().Fingerprint()).c_str());
 }
 
+void RunList() {
+  absl::StatusOr<manifest::TrustAnchors> anchors =
+      manifest::CompiledTrustAnchors();
+  if (!anchors.ok()) Fail(anchors.status(), "compiled-in trust anchors");
+  std::printf("compiled-in auditors: %zu, threshold: %zu distinct signatures\n",
+              anchors->auditors().size(), anchors->threshold());
+  for (const manifest::Auditor& a : anchors->auditors()) {
+    std::printf("  %-20s %-11s sha256(spki) %s\n", a.name.c_str(),
+                crypto::KeyTypeName(a.key.type(), a.key.bits()).c_str(),
+                HexEncode(a.key.Fingerprint()).c_str());
+  }
+}
+
 const CommandGroup kAuditor([](CLI::App& root, int* /*exit_code*/) {
   CLI::App* auditor = root.add_subcommand("auditor", "Auditor key management");
   auditor->require_subcommand(1);
@@ -77,6 +91,8 @@ const CommandGroup kAuditor([](CLI::App& root, int* /*exit_code*/) {
       ->capture_default_str();
   keygen->add_flag("--force", args->force, "Overwrite existing files");
   keygen->callback([args] { RunKeygen(*args); });
+  auditor->add_subcommand("list", "Show the auditors compiled into this binary")
+      ->callback(RunList);
 });
 
 }  // namespace

@@ -1,0 +1,1 @@
+mra_fuzzer(manifest DEPS mra_manifest)
