@@ -19,7 +19,7 @@ PACKAGES=(
   protobuf-compiler-grpc libtomlplusplus-dev nlohmann-json3-dev libcbor-dev
   libfmt-dev libspdlog-dev libcli11-dev libcurl4-openssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 iproute2 procps nodejs npm
+  python3 iproute2 procps
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
