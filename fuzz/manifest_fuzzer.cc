@@ -10,7 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<mra::manifest::Manifest> m = mra::manifest::ParseManifest(text);
+  absl::StatusOr<mra::manifest::Manifest> m =
+      mra::manifest::ParseManifest(text);
   if (!m.ok()) {
     // Every refusal is the one verdict for malformed manifests.
     if (mra::GetVerifyFailure(m.status()) !=

@@ -1,4 +1,5 @@
 #include "mra/base/clock.h"
+
 #include "absl/time/clock.h"
 
 namespace mra {

@@ -89,8 +89,7 @@ absl::Status WriteFileAtomic(const std::string& path, std::string_view data,
   std::filesystem::path dir = target.parent_path();
   if (dir.empty()) dir = ".";
   std::string tmpl =
-      (dir / StrCat(".", target.filename().string(), ".tmpXXXXXX"))
-          .string();
+      (dir / StrCat(".", target.filename().string(), ".tmpXXXXXX")).string();
   int fd = ::mkstemp(tmpl.data());
   if (fd < 0) return ErrnoError("cannot create temporary file for", path);
   FdCloser closer(fd);
@@ -98,7 +97,8 @@ absl::Status WriteFileAtomic(const std::string& path, std::string_view data,
   if (status.ok() && ::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
     status = ErrnoError("cannot chmod", tmpl);
   }
-  if (status.ok() && ::fsync(fd) != 0) status = ErrnoError("cannot fsync", tmpl);
+  if (status.ok() && ::fsync(fd) != 0)
+    status = ErrnoError("cannot fsync", tmpl);
   if (status.ok() && ::close(closer.Release()) != 0) {
     status = ErrnoError("cannot close", tmpl);
   }

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "gtest/gtest.h"
+
 #include "mra/testing/paths.h"
 #include "mra/testing/status_matchers.h"
 

@@ -40,8 +40,7 @@ std::string HexEncode(std::span<const uint8_t> bytes) {
 
 absl::StatusOr<std::vector<uint8_t>> HexDecode(std::string_view hex) {
   if (hex.size() % 2 != 0) {
-    return absl::InvalidArgumentError(
-        StrCat("odd hex length ", hex.size()));
+    return absl::InvalidArgumentError(StrCat("odd hex length ", hex.size()));
   }
   std::vector<uint8_t> out(hex.size() / 2);
   absl::Status s = DecodeTo(hex, out.data());

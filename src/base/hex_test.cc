@@ -1,6 +1,7 @@
 #include "mra/base/hex.h"
 
 #include "gtest/gtest.h"
+
 #include "mra/testing/status_matchers.h"
 
 namespace mra {

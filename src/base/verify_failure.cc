@@ -1,6 +1,7 @@
 #include "mra/base/verify_failure.h"
 
 #include "absl/strings/cord.h"
+
 #include "mra/base/strings.h"
 
 namespace mra {
@@ -93,7 +94,8 @@ absl::StatusCode VerifyFailureCode(VerifyFailure failure) {
 absl::Status VerifyError(VerifyFailure failure, std::string_view message) {
   absl::Status status(VerifyFailureCode(failure),
                       StrCat(VerifyFailureName(failure), ": ", message));
-  status.SetPayload(kPayloadUrl, absl::Cord(std::string(VerifyFailureName(failure))));
+  status.SetPayload(kPayloadUrl,
+                    absl::Cord(std::string(VerifyFailureName(failure))));
   return status;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+
 #include "mra/testing/status_matchers.h"
 
 namespace mra {

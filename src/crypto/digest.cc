@@ -11,8 +11,8 @@ template <size_t N>
 std::array<uint8_t, N> Digest(const EVP_MD* md, std::span<const uint8_t> data) {
   std::array<uint8_t, N> out{};
   unsigned int len = 0;
-  MRA_CHECK(EVP_Digest(data.data(), data.size(), out.data(), &len, md,
-                       nullptr) == 1);
+  MRA_CHECK(
+      EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) == 1);
   MRA_CHECK(len == N);
   return out;
 }

@@ -6,8 +6,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "mra/base/strings.h"
 #include "mra/base/status.h"
+#include "mra/base/strings.h"
 
 namespace mra::crypto {
 namespace {
@@ -40,8 +40,8 @@ absl::StatusOr<PemBlock> ExtractSinglePem(std::string_view pem) {
   std::string label(s.substr(kBegin.size(), label_end - kBegin.size()));
   std::string end_line = StrCat("-----END ", label, "-----");
   if (!s.ends_with(end_line)) {
-    return absl::InvalidArgumentError(StrCat(
-        "key PEM: expected the text to end with '", end_line, "'"));
+    return absl::InvalidArgumentError(
+        StrCat("key PEM: expected the text to end with '", end_line, "'"));
   }
   if (s.find(kBegin, 1) != std::string_view::npos) {
     return absl::InvalidArgumentError(
@@ -80,9 +80,9 @@ absl::StatusOr<TypeInfo> Classify(EVP_PKEY* pkey) {
   switch (EVP_PKEY_get_base_id(pkey)) {
     case EVP_PKEY_RSA:
       if (bits < kMinRsaBits) {
-        return absl::InvalidArgumentError(StrCat(
-            "RSA key has ", bits, " bits; at least ", kMinRsaBits,
-            " are required"));
+        return absl::InvalidArgumentError(StrCat("RSA key has ", bits,
+                                                 " bits; at least ",
+                                                 kMinRsaBits, " are required"));
       }
       return TypeInfo{KeyType::kRsa, bits};
     case EVP_PKEY_EC: {
@@ -101,8 +101,8 @@ absl::StatusOr<TypeInfo> Classify(EVP_PKEY* pkey) {
       if (name == "secp384r1" || name == "P-384") {
         return TypeInfo{KeyType::kEcdsaP384, 384};
       }
-      return absl::InvalidArgumentError(StrCat(
-          "EC curve '", name, "' is not supported (P-256 or P-384)"));
+      return absl::InvalidArgumentError(
+          StrCat("EC curve '", name, "' is not supported (P-256 or P-384)"));
     }
     case EVP_PKEY_ED25519:
       return TypeInfo{KeyType::kEd25519, 256};
@@ -165,7 +165,9 @@ absl::StatusOr<PublicKey> PublicKey::FromPkey(EvpPkeyPtr pkey) {
   MRA_ASSIGN_OR_RETURN(std::vector<uint8_t> spki, SpkiOf(pkey.get()));
   // Re-decode the SPKI so the public key never carries private material.
   const unsigned char* p = spki.data();
-  EVP_PKEY* pub = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size()));  // NOLINT(google-runtime-int)
+  EVP_PKEY* pub =
+      d2i_PUBKEY(nullptr, &p,
+                 static_cast<long>(spki.size()));  // NOLINT(google-runtime-int)
   if (pub == nullptr) return OpenSslError("d2i_PUBKEY");
   return PublicKey(EvpPkeyPtr(pub), info.type, info.bits, std::move(spki));
 }
@@ -189,7 +191,9 @@ absl::StatusOr<PublicKey> PublicKey::ParsePem(std::string_view pem) {
 
 absl::StatusOr<PublicKey> PublicKey::FromSpkiDer(std::span<const uint8_t> der) {
   const unsigned char* p = der.data();
-  EVP_PKEY* pub = d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size()));  // NOLINT(google-runtime-int)
+  EVP_PKEY* pub =
+      d2i_PUBKEY(nullptr, &p,
+                 static_cast<long>(der.size()));  // NOLINT(google-runtime-int)
   if (pub == nullptr) {
     ClearOpenSslErrors();
     return absl::InvalidArgumentError("SubjectPublicKeyInfo does not decode");

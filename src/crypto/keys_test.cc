@@ -1,6 +1,7 @@
 #include "mra/crypto/keys.h"
 
 #include "gtest/gtest.h"
+
 #include "mra/base/file.h"
 #include "mra/testing/paths.h"
 #include "mra/testing/status_matchers.h"
@@ -14,11 +15,13 @@ using ::mra::testing::StatusIs;
 class KeyTypeTest : public ::testing::TestWithParam<KeyType> {};
 
 TEST_P(KeyTypeTest, GeneratedKeyRoundTripsThroughPem) {
-  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::Generate(GetParam(), 2048));
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key,
+                           PrivateKey::Generate(GetParam(), 2048));
   EXPECT_EQ(key.type(), GetParam());
   MRA_ASSERT_OK_AND_ASSIGN(SecretBytes pem, key.ToPkcs8Pem());
-  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey again,
-                           PrivateKey::ParsePem(pem.UnsafeView(SecretAccess::Get())));
+  MRA_ASSERT_OK_AND_ASSIGN(
+      PrivateKey again,
+      PrivateKey::ParsePem(pem.UnsafeView(SecretAccess::Get())));
   EXPECT_EQ(again.public_key().Fingerprint(), key.public_key().Fingerprint());
   MRA_ASSERT_OK_AND_ASSIGN(PublicKey pub,
                            PublicKey::ParsePem(key.public_key().ToPem()));
@@ -34,12 +37,14 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, KeyTypeTest,
 TEST(KeysTest, ReadsReferencePkcs1Keys) {
   for (const char* name : {"albus_dumbledore", "godzilla", "optimus_prime"}) {
     std::string base = std::string("testdata/teaclave-auditors/") + name;
-    auto pub_pem = ReadFileBounded(testing::SharedPath(base + ".public.pem"), 1 << 16);
+    auto pub_pem =
+        ReadFileBounded(testing::SharedPath(base + ".public.pem"), 1 << 16);
     ASSERT_THAT(pub_pem, IsOk());
     MRA_ASSERT_OK_AND_ASSIGN(PublicKey pub, PublicKey::ParsePem(*pub_pem));
     EXPECT_EQ(pub.type(), KeyType::kRsa);
     EXPECT_GE(pub.bits(), 2048);
-    auto priv_pem = ReadFileBounded(testing::SharedPath(base + ".private.pem"), 1 << 16);
+    auto priv_pem =
+        ReadFileBounded(testing::SharedPath(base + ".private.pem"), 1 << 16);
     ASSERT_THAT(priv_pem, IsOk());
     MRA_ASSERT_OK_AND_ASSIGN(PrivateKey priv, PrivateKey::ParsePem(*priv_pem));
     // The same key in PKCS#1 and SPKI form has one fingerprint.
@@ -48,16 +53,21 @@ TEST(KeysTest, ReadsReferencePkcs1Keys) {
 }
 
 TEST(KeysTest, RejectsMalformedPem) {
-  EXPECT_THAT(PublicKey::ParsePem(""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PublicKey::ParsePem(""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PublicKey::ParsePem("not a key"),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(PublicKey::ParsePem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"),
+  EXPECT_THAT(PublicKey::ParsePem(
+                  "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(PublicKey::ParsePem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      PublicKey::ParsePem(
+          "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PublicKey::ParsePem("-----BEGIN PUBLIC KEY-----\nAAAA\n"),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::Generate(KeyType::kEcdsaP256));
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key,
+                           PrivateKey::Generate(KeyType::kEcdsaP256));
   std::string two = key.public_key().ToPem() + key.public_key().ToPem();
   auto s = PublicKey::ParsePem(two);
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));

@@ -16,8 +16,8 @@ absl::Status OpenSslError(std::string_view what) {
     ERR_error_string_n(err, buf, sizeof(buf));
     StrAppend(&detail, detail.empty() ? "" : "; ", buf);
   }
-  return absl::InternalError(
-      detail.empty() ? std::string(what) : StrCat(what, ": ", detail));
+  return absl::InternalError(detail.empty() ? std::string(what)
+                                            : StrCat(what, ": ", detail));
 }
 
 void ClearOpenSslErrors() { ERR_clear_error(); }

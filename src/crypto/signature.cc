@@ -3,8 +3,8 @@
 #include <openssl/ecdsa.h>
 #include <openssl/rsa.h>
 
-#include "mra/base/strings.h"
 #include "mra/base/status.h"
+#include "mra/base/strings.h"
 
 namespace mra::crypto {
 namespace {

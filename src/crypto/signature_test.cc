@@ -1,6 +1,7 @@
 #include "mra/crypto/signature.h"
 
 #include "gtest/gtest.h"
+
 #include "mra/testing/status_matchers.h"
 
 namespace mra::crypto {
@@ -12,7 +13,8 @@ using ::mra::testing::StatusIs;
 class SignatureTest : public ::testing::TestWithParam<KeyType> {};
 
 TEST_P(SignatureTest, SignsAndRejectsTampering) {
-  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::Generate(GetParam(), 2048));
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key,
+                           PrivateKey::Generate(GetParam(), 2048));
   std::string msg = "[service]\nmr_enclave = \"00\"\n";
   MRA_ASSERT_OK_AND_ASSIGN(auto sig, SignDetached(key, AsBytes(msg)));
   EXPECT_THAT(VerifyDetached(key.public_key(), AsBytes(msg), sig), IsOk());
@@ -27,7 +29,8 @@ TEST_P(SignatureTest, SignsAndRejectsTampering) {
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(VerifyDetached(key.public_key(), AsBytes(msg), {}),
               StatusIs(absl::StatusCode::kUnauthenticated));
-  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey other, PrivateKey::Generate(GetParam(), 2048));
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey other,
+                           PrivateKey::Generate(GetParam(), 2048));
   EXPECT_THAT(VerifyDetached(other.public_key(), AsBytes(msg), sig),
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
@@ -38,8 +41,10 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, SignatureTest,
                                            KeyType::kEd25519));
 
 TEST(SignatureTest, SignatureOfOneKeyTypeFailsUnderAnother) {
-  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey rsa, PrivateKey::Generate(KeyType::kRsa, 2048));
-  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey ed, PrivateKey::Generate(KeyType::kEd25519));
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey rsa,
+                           PrivateKey::Generate(KeyType::kRsa, 2048));
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey ed,
+                           PrivateKey::Generate(KeyType::kEd25519));
   std::string msg = "hello";
   MRA_ASSERT_OK_AND_ASSIGN(auto sig, SignDetached(rsa, AsBytes(msg)));
   EXPECT_THAT(VerifyDetached(ed.public_key(), AsBytes(msg), sig),
@@ -47,7 +52,8 @@ TEST(SignatureTest, SignatureOfOneKeyTypeFailsUnderAnother) {
 }
 
 TEST(SignatureTest, RawEcdsaRoundTrip) {
-  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::Generate(KeyType::kEcdsaP256));
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key,
+                           PrivateKey::Generate(KeyType::kEcdsaP256));
   std::string msg = "quote body";
   MRA_ASSERT_OK_AND_ASSIGN(auto der, SignDetached(key, AsBytes(msg)));
   const unsigned char* p = der.data();
@@ -56,7 +62,8 @@ TEST(SignatureTest, RawEcdsaRoundTrip) {
   std::vector<uint8_t> raw(64);
   ASSERT_EQ(BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), raw.data(), 32), 32);
   ASSERT_EQ(BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), raw.data() + 32, 32), 32);
-  EXPECT_THAT(VerifyEcdsaRaw(key.public_key().pkey(), AsBytes(msg), raw), IsOk());
+  EXPECT_THAT(VerifyEcdsaRaw(key.public_key().pkey(), AsBytes(msg), raw),
+              IsOk());
   raw[5] ^= 1;
   EXPECT_THAT(VerifyEcdsaRaw(key.public_key().pkey(), AsBytes(msg), raw),
               StatusIs(absl::StatusCode::kUnauthenticated));

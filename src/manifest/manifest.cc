@@ -4,13 +4,14 @@
 #include <set>
 
 #include "absl/time/civil_time.h"
+#include "nlohmann/json.hpp"
+#include "toml++/toml.h"
+
 #include "mra/base/clock.h"
 #include "mra/base/hex.h"
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
 #include "mra/base/verify_failure.h"
-#include "nlohmann/json.hpp"
-#include "toml++/toml.h"
 
 namespace mra::manifest {
 namespace {
@@ -37,13 +38,14 @@ absl::StatusOr<Measurement> ParseMeasurement(const toml::node& node,
                                              std::string_view field) {
   const auto* s = node.as_string();
   if (s == nullptr) {
-    return Malformed(&node, StrCat(field, ": expected a string of 64 hex "
-                                          "characters"));
+    return Malformed(&node, StrCat(field,
+                                   ": expected a string of 64 hex "
+                                   "characters"));
   }
   const std::string& hex = s->get();
   if (hex.size() != 64) {
-    return Malformed(&node, StrCat(field, ": expected 64 hex characters, got ",
-                                   hex.size()));
+    return Malformed(
+        &node, StrCat(field, ": expected 64 hex characters, got ", hex.size()));
   }
   if (!IsHex(hex)) {
     return Malformed(&node, StrCat(field, ": not hexadecimal"));
@@ -74,8 +76,8 @@ absl::StatusOr<absl::Time> ParseExpires(const toml::node& node) {
                        "expires: date-time needs a UTC offset (e.g. Z), as "
                        "RFC 3339 requires");
     }
-    absl::CivilSecond civil(v.date.year, v.date.month, v.date.day,
-                            v.time.hour, v.time.minute, v.time.second);
+    absl::CivilSecond civil(v.date.year, v.date.month, v.date.day, v.time.hour,
+                            v.time.minute, v.time.second);
     absl::TimeZone tz = absl::FixedTimeZone(v.offset->minutes * 60);
     return absl::FromCivil(civil, tz) + absl::Nanoseconds(v.time.nanosecond);
   }
@@ -83,9 +85,9 @@ absl::StatusOr<absl::Time> ParseExpires(const toml::node& node) {
     absl::Time t;
     std::string err;
     if (!absl::ParseTime(absl::RFC3339_full, s->get(), &t, &err)) {
-      return Malformed(&node, StrCat("expires: '", s->get(),
-                                     "' is not an RFC 3339 date-time (", err,
-                                     ")"));
+      return Malformed(&node,
+                       StrCat("expires: '", s->get(),
+                              "' is not an RFC 3339 date-time (", err, ")"));
     }
     return t;
   }
@@ -119,8 +121,9 @@ absl::StatusOr<ServiceIdentity> ParseService(std::string_view name,
     } else if (k == "additional_mr_enclaves") {
       const auto* arr = value.as_array();
       if (arr == nullptr) {
-        return Malformed(&value, StrCat(field, ": expected an array of hex "
-                                               "strings"));
+        return Malformed(&value, StrCat(field,
+                                        ": expected an array of hex "
+                                        "strings"));
       }
       if (arr->size() > kMaxAdditionalMrEnclaves) {
         return Malformed(&value, StrCat(field, ": more than ",
@@ -152,8 +155,7 @@ absl::StatusOr<Manifest> ParseTable(const toml::table& root) {
     if (k == "version") {
       MRA_ASSIGN_OR_RETURN(
           m.version,
-          ParseUnsigned(value, "version",
-                        static_cast<uint64_t>(INT64_MAX)));
+          ParseUnsigned(value, "version", static_cast<uint64_t>(INT64_MAX)));
     } else if (k == "expires") {
       MRA_ASSIGN_OR_RETURN(m.expires, ParseExpires(value));
     } else if (k == "deployment") {
@@ -171,15 +173,16 @@ absl::StatusOr<Manifest> ParseTable(const toml::table& root) {
                                         "[A-Za-z0-9_.-]"));
       }
       if (m.services.size() >= kMaxServices) {
-        return Malformed(&value, StrCat("more than ", kMaxServices,
-                                        " services"));
+        return Malformed(&value,
+                         StrCat("more than ", kMaxServices, " services"));
       }
       MRA_ASSIGN_OR_RETURN(ServiceIdentity svc, ParseService(k, *tbl));
       m.services.push_back(std::move(svc));
     } else {
-      return Malformed(&value, StrCat(k, ": unknown top-level key (expected "
-                                         "version, expires, deployment or a "
-                                         "service table)"));
+      return Malformed(&value, StrCat(k,
+                                      ": unknown top-level key (expected "
+                                      "version, expires, deployment or a "
+                                      "service table)"));
     }
   }
   if (m.services.empty()) {
@@ -231,8 +234,7 @@ const ServiceIdentity* Manifest::FindByMrEnclave(
 absl::StatusOr<Manifest> ParseManifest(std::string_view toml_text) {
   if (toml_text.size() > kMaxManifestLen) {
     return Malformed(nullptr, StrCat("manifest is ", toml_text.size(),
-                                     " bytes; the limit is ",
-                                     kMaxManifestLen));
+                                     " bytes; the limit is ", kMaxManifestLen));
   }
   if (toml_text.find('\0') != std::string_view::npos) {
     return Malformed(nullptr, "manifest contains a NUL byte");
@@ -243,10 +245,9 @@ absl::StatusOr<Manifest> ParseManifest(std::string_view toml_text) {
     toml::table root = toml::parse(toml_text);
     return ParseTable(root);
   } catch (const toml::parse_error& e) {
-    return VerifyError(
-        VerifyFailure::kManifestMalformed,
-        StrCat("line ", e.source().begin.line, ", column ",
-               e.source().begin.column, ": ", e.description()));
+    return VerifyError(VerifyFailure::kManifestMalformed,
+                       StrCat("line ", e.source().begin.line, ", column ",
+                              e.source().begin.column, ": ", e.description()));
   } catch (const std::exception& e) {
     return VerifyError(VerifyFailure::kManifestMalformed,
                        StrCat("cannot parse: ", e.what()));

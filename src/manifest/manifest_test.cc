@@ -1,6 +1,7 @@
 #include "mra/manifest/manifest.h"
 
 #include "gtest/gtest.h"
+
 #include "mra/base/clock.h"
 #include "mra/base/hex.h"
 #include "mra/testing/status_matchers.h"
@@ -39,17 +40,18 @@ TEST(ParseManifestTest, ReferenceFormat) {
 }
 
 TEST(ParseManifestTest, ExtendedFields) {
-  std::string text = "version = 7\nexpires = 2030-01-02T03:04:05+01:00\n"
-                     "deployment = \"prod-eu\"\n" +
-                     Svc("frontend", kA, kB) +
-                     "isv_prod_id = 3\nmin_isv_svn = 2\n"
-                     "additional_mr_enclaves = [\"" + kC + "\"]\n";
+  std::string text =
+      "version = 7\nexpires = 2030-01-02T03:04:05+01:00\n"
+      "deployment = \"prod-eu\"\n" +
+      Svc("frontend", kA, kB) +
+      "isv_prod_id = 3\nmin_isv_svn = 2\n"
+      "additional_mr_enclaves = [\"" +
+      kC + "\"]\n";
   MRA_ASSERT_OK_AND_ASSIGN(Manifest m, ParseManifest(text));
   EXPECT_EQ(m.version, 7u);
   EXPECT_EQ(m.deployment, "prod-eu");
   ASSERT_TRUE(m.expires.has_value());
-  EXPECT_EQ(FormatRfc3339Utc(*m.expires),
-            "2030-01-02T02:04:05Z");
+  EXPECT_EQ(FormatRfc3339Utc(*m.expires), "2030-01-02T02:04:05Z");
   const ServiceIdentity& s = m.services[0];
   EXPECT_EQ(s.isv_prod_id, 3);
   EXPECT_EQ(s.min_isv_svn, 2);
@@ -74,8 +76,7 @@ class ParseManifestBadTest : public ::testing::TestWithParam<BadCase> {};
 TEST_P(ParseManifestBadTest, FailsNamingTheField) {
   auto r = ParseManifest(GetParam().text);
   EXPECT_THAT(r, FailsWith(VerifyFailure::kManifestMalformed));
-  EXPECT_THAT(std::string(r.status().message()),
-              HasSubstr(GetParam().message));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr(GetParam().message));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -87,7 +88,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "s.mr_signer: expected 64 hex characters, got 66"},
         BadCase{"NotHex", Svc("s", std::string(64, 'g'), kB),
                 "s.mr_enclave: not hexadecimal"},
-        BadCase{"HexNotString", "[s]\nmr_enclave = 5\nmr_signer = \"" + kB + "\"\n",
+        BadCase{"HexNotString",
+                "[s]\nmr_enclave = 5\nmr_signer = \"" + kB + "\"\n",
                 "s.mr_enclave: expected a string"},
         BadCase{"UnknownServiceKey", Svc("s", kA, kB) + "mr_enclav = \"x\"\n",
                 "s.mr_enclav: unknown key"},
@@ -95,14 +97,17 @@ INSTANTIATE_TEST_SUITE_P(
                 "verison: unknown top-level key"},
         BadCase{"DuplicateTable", Svc("s", kA, kB) + Svc("s", kC, kB),
                 "line 4"},
-        BadCase{"DuplicateKey",
-                "[s]\nmr_enclave = \"" + kA + "\"\nmr_enclave = \"" + kA + "\"\n",
-                "line 3"},
+        BadCase{
+            "DuplicateKey",
+            "[s]\nmr_enclave = \"" + kA + "\"\nmr_enclave = \"" + kA + "\"\n",
+            "line 3"},
         BadCase{"MissingSigner", "[s]\nmr_enclave = \"" + kA + "\"\n",
                 "s.mr_signer: missing"},
-        BadCase{"LocalDate", "expires = 2030-01-01T00:00:00\n" + Svc("s", kA, kB),
+        BadCase{"LocalDate",
+                "expires = 2030-01-01T00:00:00\n" + Svc("s", kA, kB),
                 "expires: date-time needs a UTC offset"},
-        BadCase{"BadDateString", "expires = \"next tuesday\"\n" + Svc("s", kA, kB),
+        BadCase{"BadDateString",
+                "expires = \"next tuesday\"\n" + Svc("s", kA, kB),
                 "expires: 'next tuesday' is not an RFC 3339"},
         BadCase{"DateOnly", "expires = 2030-01-01\n" + Svc("s", kA, kB),
                 "expires: needs a full date-time"},
@@ -116,7 +121,8 @@ INSTANTIATE_TEST_SUITE_P(
                 Svc("s", kA, kB) + "additional_mr_enclaves = \"" + kC + "\"\n",
                 "s.additional_mr_enclaves: expected an array"},
         BadCase{"AdditionalBadEntry",
-                Svc("s", kA, kB) + "additional_mr_enclaves = [\"" + kC + "\", \"zz\"]\n",
+                Svc("s", kA, kB) + "additional_mr_enclaves = [\"" + kC +
+                    "\", \"zz\"]\n",
                 "s.additional_mr_enclaves[1]: expected 64 hex characters"},
         BadCase{"SameEnclaveTwice", Svc("s", kA, kB) + Svc("t", kA, kC),
                 "is listed for both 's' and 't'"},
@@ -134,7 +140,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(ParseManifestTest, DeepNestingIsRefusedNotCrashed) {
   std::string deep = "x = " + std::string(5000, '[') + std::string(5000, ']');
-  EXPECT_THAT(ParseManifest(deep), FailsWith(VerifyFailure::kManifestMalformed));
+  EXPECT_THAT(ParseManifest(deep),
+              FailsWith(VerifyFailure::kManifestMalformed));
 }
 
 TEST(ParseManifestTest, JsonRendering) {

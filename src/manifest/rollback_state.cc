@@ -1,11 +1,12 @@
 #include "mra/manifest/rollback_state.h"
 
+#include "nlohmann/json.hpp"
+
 #include "mra/base/file.h"
 #include "mra/base/hex.h"
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
 #include "mra/base/verify_failure.h"
-#include "nlohmann/json.hpp"
 
 namespace mra::manifest {
 namespace {

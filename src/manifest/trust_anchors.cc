@@ -17,10 +17,10 @@ absl::StatusOr<TrustAnchors> TrustAnchors::Create(std::vector<Auditor> auditors,
   std::set<std::string> names;
   for (const Auditor& a : auditors) {
     if (!keys.insert(a.key.Fingerprint()).second) {
-      return absl::InvalidArgumentError(StrCat(
-          "trust anchors: auditor '", a.name, "' repeats key ",
-          HexEncode(a.key.Fingerprint()),
-          "; one key must not count twice toward the threshold"));
+      return absl::InvalidArgumentError(
+          StrCat("trust anchors: auditor '", a.name, "' repeats key ",
+                 HexEncode(a.key.Fingerprint()),
+                 "; one key must not count twice toward the threshold"));
     }
     if (!names.insert(a.name).second) {
       return absl::InvalidArgumentError(
@@ -29,9 +29,9 @@ absl::StatusOr<TrustAnchors> TrustAnchors::Create(std::vector<Auditor> auditors,
   }
   if (threshold == 0) threshold = auditors.size();
   if (threshold > auditors.size()) {
-    return absl::InvalidArgumentError(
-        StrCat("trust anchors: threshold ", threshold, " exceeds the ",
-               auditors.size(), " auditor keys"));
+    return absl::InvalidArgumentError(StrCat("trust anchors: threshold ",
+                                             threshold, " exceeds the ",
+                                             auditors.size(), " auditor keys"));
   }
   return TrustAnchors(std::move(auditors), threshold);
 }
@@ -42,9 +42,8 @@ absl::StatusOr<TrustAnchors> TrustAnchors::FromEmbedded(
   for (const EmbeddedAuditorKey& k : keys) {
     absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::ParsePem(k.pem);
     if (!key.ok()) {
-      return absl::InvalidArgumentError(
-          StrCat("embedded auditor '", k.name, "': ",
-                 ToStd(key.status().message())));
+      return absl::InvalidArgumentError(StrCat(
+          "embedded auditor '", k.name, "': ", ToStd(key.status().message())));
     }
     auditors.push_back(Auditor{std::string(k.name), *std::move(key)});
   }

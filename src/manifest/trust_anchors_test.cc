@@ -1,6 +1,7 @@
 #include "mra/manifest/trust_anchors.h"
 
 #include "gtest/gtest.h"
+
 #include "mra/testing/status_matchers.h"
 
 namespace mra::manifest {
@@ -14,20 +15,26 @@ Auditor Make(const std::string& name, const crypto::PrivateKey& key) {
 }
 
 TEST(TrustAnchorsTest, ThresholdDefaultsToAllAndIsBounded) {
-  MRA_ASSERT_OK_AND_ASSIGN(auto k1, crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256));
-  MRA_ASSERT_OK_AND_ASSIGN(auto k2, crypto::PrivateKey::Generate(crypto::KeyType::kEd25519));
-  MRA_ASSERT_OK_AND_ASSIGN(auto all, TrustAnchors::Create({Make("a", k1), Make("b", k2)}, 0));
+  MRA_ASSERT_OK_AND_ASSIGN(
+      auto k1, crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256));
+  MRA_ASSERT_OK_AND_ASSIGN(
+      auto k2, crypto::PrivateKey::Generate(crypto::KeyType::kEd25519));
+  MRA_ASSERT_OK_AND_ASSIGN(
+      auto all, TrustAnchors::Create({Make("a", k1), Make("b", k2)}, 0));
   EXPECT_EQ(all.threshold(), 2u);
   EXPECT_THAT(TrustAnchors::Create({Make("a", k1), Make("b", k2)}, 3),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(TrustAnchors::Create({}, 0), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(TrustAnchors::Create({}, 0),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(TrustAnchorsTest, SameKeyTwiceIsRejected) {
-  MRA_ASSERT_OK_AND_ASSIGN(auto k1, crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256));
+  MRA_ASSERT_OK_AND_ASSIGN(
+      auto k1, crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256));
   auto r = TrustAnchors::Create({Make("a", k1), Make("b", k1)}, 2);
   EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_NE(std::string(r.status().message()).find("repeats key"), std::string::npos);
+  EXPECT_NE(std::string(r.status().message()).find("repeats key"),
+            std::string::npos);
 }
 
 TEST(TrustAnchorsTest, CompiledAnchorsAreThePocAuditors) {
@@ -41,10 +48,12 @@ TEST(TrustAnchorsTest, CompiledAnchorsAreThePocAuditors) {
 }
 
 TEST(TrustAnchorsTest, EmbeddedGarbageNamesTheAuditor) {
-  EmbeddedAuditorKey keys[] = {{"broken", "-----BEGIN PUBLIC KEY-----\nAA\n-----END PUBLIC KEY-----"}};
+  EmbeddedAuditorKey keys[] = {
+      {"broken", "-----BEGIN PUBLIC KEY-----\nAA\n-----END PUBLIC KEY-----"}};
   auto r = TrustAnchors::FromEmbedded(keys, 0);
   EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_NE(std::string(r.status().message()).find("broken"), std::string::npos);
+  EXPECT_NE(std::string(r.status().message()).find("broken"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -26,8 +26,7 @@ absl::Status CheckRollback(const Manifest& m, const std::string& digest_hex,
       return VerifyError(
           VerifyFailure::kStateCorrupt,
           StrCat("rollback state '", state.path(), "' belongs to deployment '",
-                 rec->deployment, "', the manifest names '", deployment,
-                 "'"));
+                 rec->deployment, "', the manifest names '", deployment, "'"));
     }
     if (version < rec->highest_version) {
       return VerifyError(
@@ -135,17 +134,18 @@ absl::StatusOr<VerifiedManifest> VerifyManifest(
   }
   absl::Time now = options.clock->Now();
   if (m.expires.has_value() && *m.expires <= now) {
-    return VerifyError(VerifyFailure::kManifestExpired,
-                       StrCat("expires: ", FormatRfc3339Utc(*m.expires),
-                              " is not after now (", FormatRfc3339Utc(now), ")"));
+    return VerifyError(
+        VerifyFailure::kManifestExpired,
+        StrCat("expires: ", FormatRfc3339Utc(*m.expires), " is not after now (",
+               FormatRfc3339Utc(now), ")"));
   }
   if (!options.expected_deployment.empty() &&
       m.deployment.value_or("") != options.expected_deployment) {
     return VerifyError(
         VerifyFailure::kDeploymentMismatch,
-        StrCat("deployment: manifest names '",
-               m.deployment.value_or("(none)"), "', this service belongs to '",
-               options.expected_deployment, "'"));
+        StrCat("deployment: manifest names '", m.deployment.value_or("(none)"),
+               "', this service belongs to '", options.expected_deployment,
+               "'"));
   }
   out.digest = crypto::Sha256(crypto::AsBytes(manifest_bytes));
   if (options.state != nullptr) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "gtest/gtest.h"
+
 #include "mra/base/file.h"
 #include "mra/crypto/signature.h"
 #include "mra/testing/paths.h"
@@ -87,7 +88,8 @@ TEST_F(VerifierTest, OneSignatureThreeTimesCountsOnce) {
   DetachedSignature s = Sign(1, text);
   auto r = Verify(text, {s, s, s});
   EXPECT_THAT(r, FailsWith(VerifyFailure::kThresholdNotMet));
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("1 distinct auditor"));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("1 distinct auditor"));
   std::vector<SignatureVerdict> verdicts;
   std::vector<DetachedSignature> sigs = {s, s, s};
   auto signers = CountSignatures(text, sigs, *anchors_, &verdicts);
@@ -103,8 +105,8 @@ TEST_F(VerifierTest, KMinusOneDistinctSignersFail) {
 
 TEST_F(VerifierTest, NonAuditorSignatureDoesNotCount) {
   std::string text = Text(1);
-  MRA_ASSERT_OK_AND_ASSIGN(auto stranger,
-                           crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256));
+  MRA_ASSERT_OK_AND_ASSIGN(
+      auto stranger, crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256));
   auto sig = crypto::SignDetached(stranger, crypto::AsBytes(text));
   ASSERT_THAT(sig, IsOk());
   EXPECT_THAT(Verify(text, {Sign(0, text), {"stranger", *sig}}),
@@ -118,8 +120,10 @@ TEST_F(VerifierTest, FlippedByteInManifestFails) {
   auto sigs = std::vector<DetachedSignature>{Sign(0, text), Sign(1, text)};
   std::string tampered = text;
   tampered[tampered.size() - 3] ^= 0x01;  // Inside mr_signer: still valid TOML.
-  EXPECT_THAT(Verify(tampered, sigs), FailsWith(VerifyFailure::kThresholdNotMet));
-  EXPECT_THAT(Verify(text + " ", sigs), FailsWith(VerifyFailure::kThresholdNotMet));
+  EXPECT_THAT(Verify(tampered, sigs),
+              FailsWith(VerifyFailure::kThresholdNotMet));
+  EXPECT_THAT(Verify(text + " ", sigs),
+              FailsWith(VerifyFailure::kThresholdNotMet));
 }
 
 TEST_F(VerifierTest, ExpiredManifestFails) {
@@ -128,7 +132,8 @@ TEST_F(VerifierTest, ExpiredManifestFails) {
   options_.clock = &later;
   auto r = Verify(text, {Sign(0, text), Sign(1, text)});
   EXPECT_THAT(r, FailsWith(VerifyFailure::kManifestExpired));
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("2030-01-01T00:00:00Z"));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("2030-01-01T00:00:00Z"));
 }
 
 TEST_F(VerifierTest, WrongDeploymentFails) {
@@ -146,7 +151,8 @@ TEST_F(VerifierTest, SignedButMalformedManifestFails) {
 }
 
 TEST_F(VerifierTest, RequiredFieldsAreEnforcedWhenAsked) {
-  std::string text = "[frontend]\nmr_enclave = \"" + kA + "\"\nmr_signer = \"" + kB + "\"\n";
+  std::string text =
+      "[frontend]\nmr_enclave = \"" + kA + "\"\nmr_signer = \"" + kB + "\"\n";
   options_.expected_deployment.clear();
   options_.require_version = true;
   EXPECT_THAT(Verify(text, {Sign(0, text), Sign(1, text)}),
@@ -168,7 +174,8 @@ TEST_F(VerifierTest, RollbackAcrossRestartFails) {
   std::string v1 = Text(1);
   auto r = Verify(v1, {Sign(0, v1), Sign(1, v1)});
   EXPECT_THAT(r, FailsWith(VerifyFailure::kManifestRollback));
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("lower than version 2"));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("lower than version 2"));
   // A forward move is accepted and persisted.
   std::string v3 = Text(3);
   ASSERT_THAT(Verify(v3, {Sign(1, v3), Sign(2, v3)}), IsOk());
@@ -191,10 +198,12 @@ TEST_F(VerifierTest, CorruptStateFileFailsClosed) {
   std::string v2 = Text(2);
   for (const std::string& bad :
        {std::string("{not json"), std::string("[]"),
-        std::string("{\"format\":1,\"highest_version\":-4,\"manifest_sha256\":\"" +
-                    std::string(64, '0') + "\",\"deployment\":\"demo\"}"),
-        std::string("{\"format\":1,\"highest_version\":1,\"manifest_sha256\":\"xx\","
-                    "\"deployment\":\"demo\"}"),
+        std::string(
+            "{\"format\":1,\"highest_version\":-4,\"manifest_sha256\":\"" +
+            std::string(64, '0') + "\",\"deployment\":\"demo\"}"),
+        std::string(
+            "{\"format\":1,\"highest_version\":1,\"manifest_sha256\":\"xx\","
+            "\"deployment\":\"demo\"}"),
         std::string("{\"format\":2}"), std::string("")}) {
     ASSERT_THAT(WriteFileAtomic(state_->path(), bad), IsOk());
     EXPECT_THAT(Verify(v2, {Sign(0, v2), Sign(1, v2)}),

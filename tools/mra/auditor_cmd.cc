@@ -4,12 +4,13 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "tools/mra/command.h"
+
 #include "mra/base/file.h"
 #include "mra/base/hex.h"
 #include "mra/base/strings.h"
 #include "mra/crypto/keys.h"
 #include "mra/manifest/trust_anchors.h"
-#include "tools/mra/command.h"
 
 namespace mra::cli {
 namespace {
@@ -36,7 +37,8 @@ void RunKeygen(const KeygenArgs& args) {
   } else if (args.type == "ed25519") {
     type = crypto::KeyType::kEd25519;
   } else {
-    throw CliError{kExitUsage, StrCat("--type '", args.type, "' is not one of "
+    throw CliError{kExitUsage, StrCat("--type '", args.type,
+                                      "' is not one of "
                                       "rsa-3072, rsa-4096, ecdsa-p256, "
                                       "ecdsa-p384, ed25519")};
   }
@@ -57,10 +59,11 @@ void RunKeygen(const KeygenArgs& args) {
   if (!s.ok()) Fail(s, "writing private key");
   s = WriteFileAtomic(pub_path, key->public_key().ToPem(), 0644);
   if (!s.ok()) Fail(s, "writing public key");
-  std::printf("private key: %s (keep it secret)\npublic key:  %s\n"
-              "type: %s\nfingerprint (sha256 of SPKI): %s\n",
-              priv_path.c_str(), pub_path.c_str(), args.type.c_str(),
-              HexEncode(key->public_key().Fingerprint()).c_str());
+  std::printf(
+      "private key: %s (keep it secret)\npublic key:  %s\n"
+      "type: %s\nfingerprint (sha256 of SPKI): %s\n",
+      priv_path.c_str(), pub_path.c_str(), args.type.c_str(),
+      HexEncode(key->public_key().Fingerprint()).c_str());
 }
 
 void RunList() {
@@ -81,9 +84,11 @@ const CommandGroup kAuditor([](CLI::App& root, int* /*exit_code*/) {
   auditor->require_subcommand(1);
   auto args = std::make_shared<KeygenArgs>();
   CLI::App* keygen = auditor->add_subcommand(
-      "keygen", "Generate an auditor key pair (NAME.private.pem, NAME.public.pem)");
-  keygen->add_option("--type", args->type,
-                     "rsa-3072 | rsa-4096 | ecdsa-p256 | ecdsa-p384 | ed25519")
+      "keygen",
+      "Generate an auditor key pair (NAME.private.pem, NAME.public.pem)");
+  keygen
+      ->add_option("--type", args->type,
+                   "rsa-3072 | rsa-4096 | ecdsa-p256 | ecdsa-p384 | ed25519")
       ->capture_default_str();
   keygen->add_option("--name", args->name, "Auditor name (file prefix)")
       ->required();

@@ -26,9 +26,9 @@ int ExitCodeFor(const absl::Status& status) {
 }
 
 void Fail(const absl::Status& status, const std::string& context) {
-  throw CliError{ExitCodeFor(status),
-                 StrCat(context, context.empty() ? "" : ": ",
-                        ToStd(status.message()))};
+  throw CliError{
+      ExitCodeFor(status),
+      StrCat(context, context.empty() ? "" : ": ", ToStd(status.message()))};
 }
 
 std::string ReadFileOrFail(const std::string& path, size_t max_len) {

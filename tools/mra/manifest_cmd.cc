@@ -2,6 +2,9 @@
 #include <cstdio>
 
 #include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+#include "tools/mra/command.h"
+
 #include "mra/base/clock.h"
 #include "mra/base/file.h"
 #include "mra/base/hex.h"
@@ -9,8 +12,6 @@
 #include "mra/base/verify_failure.h"
 #include "mra/crypto/signature.h"
 #include "mra/manifest/verifier.h"
-#include "nlohmann/json.hpp"
-#include "tools/mra/command.h"
 
 namespace mra::cli {
 namespace {
@@ -51,15 +52,16 @@ void RunSign(const SignArgs& args) {
       crypto::SignDetached(*key, crypto::AsBytes(text));
   if (!sig.ok()) Fail(sig.status(), "signing");
   std::string out = args.out.empty() ? args.manifest + ".sig" : args.out;
-  absl::Status s = WriteFileAtomic(
-      out, std::string(sig->begin(), sig->end()), 0644);
+  absl::Status s =
+      WriteFileAtomic(out, std::string(sig->begin(), sig->end()), 0644);
   if (!s.ok()) Fail(s, "writing signature");
-  std::fprintf(stderr, "signed %s (sha256 %s) with %s key %s -> %s\n",
-               args.manifest.c_str(),
-               HexEncode(crypto::Sha256(crypto::AsBytes(text))).c_str(),
-               crypto::KeyTypeName(key->type(), key->public_key().bits()).c_str(),
-               HexEncode(key->public_key().Fingerprint()).substr(0, 16).c_str(),
-               out.c_str());
+  std::fprintf(
+      stderr, "signed %s (sha256 %s) with %s key %s -> %s\n",
+      args.manifest.c_str(),
+      HexEncode(crypto::Sha256(crypto::AsBytes(text))).c_str(),
+      crypto::KeyTypeName(key->type(), key->public_key().bits()).c_str(),
+      HexEncode(key->public_key().Fingerprint()).substr(0, 16).c_str(),
+      out.c_str());
 }
 
 absl::Time ParseNow(const std::string& now) {
@@ -94,7 +96,8 @@ manifest::TrustAnchors LoadAnchors(const VerifyArgs& args) {
       if (!key.ok()) Fail(key.status(), path);
       auditors.push_back(manifest::Auditor{path, *std::move(key)});
     }
-    anchors = manifest::TrustAnchors::Create(std::move(auditors), args.threshold);
+    anchors =
+        manifest::TrustAnchors::Create(std::move(auditors), args.threshold);
   }
   if (!anchors.ok()) Fail(anchors.status(), "trust anchors");
   return *std::move(anchors);
@@ -127,10 +130,12 @@ int RunVerify(const VerifyArgs& args) {
     nlohmann::ordered_json j;
     j["ok"] = result.ok();
     std::optional<VerifyFailure> f = GetVerifyFailure(result.status());
-    j["failure"] = f.has_value() ? nlohmann::ordered_json(
-                                       std::string(VerifyFailureName(*f)))
-                                 : nlohmann::ordered_json(nullptr);
-    j["message"] = result.ok() ? "" : std::string(ToStd(result.status().message()));
+    j["failure"] =
+        f.has_value()
+            ? nlohmann::ordered_json(std::string(VerifyFailureName(*f)))
+            : nlohmann::ordered_json(nullptr);
+    j["message"] =
+        result.ok() ? "" : std::string(ToStd(result.status().message()));
     j["threshold"] = anchors.threshold();
     j["auditors"] = anchors.auditors().size();
     j["signers"] = signers;
@@ -151,19 +156,21 @@ int RunVerify(const VerifyArgs& args) {
   } else {
     for (const auto& v : verdicts) {
       std::fprintf(stderr, "  signature %s: %s\n", v.label.c_str(),
-                   v.counted ? StrCat("counted for auditor '", v.auditor, "'").c_str()
-                             : v.note.c_str());
+                   v.counted
+                       ? StrCat("counted for auditor '", v.auditor, "'").c_str()
+                       : v.note.c_str());
     }
     if (result.ok()) {
-      std::printf("OK: manifest %s verified: %zu of %zu auditors signed (%s), "
-                  "threshold %zu; version %s, %zu service(s)\n",
-                  args.manifest.c_str(), signers.size(),
-                  anchors.auditors().size(),
-                  fmt::format("{}", fmt::join(signers, ", ")).c_str(), anchors.threshold(),
-                  result->manifest.version.has_value()
-                      ? std::to_string(*result->manifest.version).c_str()
-                      : "(none)",
-                  result->manifest.services.size());
+      std::printf(
+          "OK: manifest %s verified: %zu of %zu auditors signed (%s), "
+          "threshold %zu; version %s, %zu service(s)\n",
+          args.manifest.c_str(), signers.size(), anchors.auditors().size(),
+          fmt::format("{}", fmt::join(signers, ", ")).c_str(),
+          anchors.threshold(),
+          result->manifest.version.has_value()
+              ? std::to_string(*result->manifest.version).c_str()
+              : "(none)",
+          result->manifest.services.size());
     } else {
       std::fprintf(stderr, "REFUSED: %s\n",
                    std::string(ToStd(result.status().message())).c_str());
@@ -187,8 +194,9 @@ int RunShow(const ShowArgs& args) {
               m->expires ? FormatRfc3339Utc(*m->expires).c_str() : "(never)",
               m->deployment ? m->deployment->c_str() : "(any)");
   for (const auto& s : m->services) {
-    std::printf("  [%s]\n    mr_enclave %s\n    mr_signer  %s\n", s.name.c_str(),
-                HexEncode(s.mr_enclave).c_str(), HexEncode(s.mr_signer).c_str());
+    std::printf("  [%s]\n    mr_enclave %s\n    mr_signer  %s\n",
+                s.name.c_str(), HexEncode(s.mr_enclave).c_str(),
+                HexEncode(s.mr_signer).c_str());
     for (const auto& a : s.additional_mr_enclaves) {
       std::printf("    also       %s\n", HexEncode(a).c_str());
     }
@@ -224,14 +232,16 @@ const CommandGroup kManifest([](CLI::App& root, int* exit_code) {
                 "Require this deployment name");
   v->add_option("--state", verify->state,
                 "Rollback state file (created/advanced on success)");
-  v->add_option("--now", verify->now, "Time to check against (RFC 3339 or unix seconds)");
+  v->add_option("--now", verify->now,
+                "Time to check against (RFC 3339 or unix seconds)");
   v->add_flag("--require-version", verify->require_version);
   v->add_flag("--require-expires", verify->require_expires);
   v->add_flag("--json", verify->json, "Machine-readable result on stdout");
   v->callback([verify, exit_code] { *exit_code = RunVerify(*verify); });
 
   auto show = std::make_shared<ShowArgs>();
-  CLI::App* sh = cmd->add_subcommand("show", "Parse and print a manifest (no verification)");
+  CLI::App* sh = cmd->add_subcommand(
+      "show", "Parse and print a manifest (no verification)");
   sh->add_option("manifest", show->manifest, "Manifest file")->required();
   sh->add_flag("--json", show->json, "JSON output");
   sh->callback([show, exit_code] { *exit_code = RunShow(*show); });

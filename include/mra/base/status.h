@@ -16,10 +16,10 @@
 
 // MRA_RETURN_IF_ERROR(expr): returns the Status of `expr` from the enclosing
 // function when it is not OK.
-#define MRA_RETURN_IF_ERROR(expr)                   \
-  do {                                              \
-    ::absl::Status mra_status_ = (expr);            \
-    if (!mra_status_.ok()) return mra_status_;      \
+#define MRA_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::absl::Status mra_status_ = (expr);       \
+    if (!mra_status_.ok()) return mra_status_; \
   } while (0)
 
 #define MRA_INTERNAL_CONCAT_(a, b) a##b
@@ -28,9 +28,9 @@
 // MRA_ASSIGN_OR_RETURN(lhs, expr): evaluates the StatusOr `expr`; returns its
 // status when not OK, otherwise move-assigns the value to `lhs` (which may be
 // a declaration such as `auto x`).
-#define MRA_ASSIGN_OR_RETURN(lhs, expr)                                  \
-  MRA_INTERNAL_ASSIGN_OR_RETURN(MRA_INTERNAL_CONCAT(mra_sor_, __LINE__), \
-                                lhs, expr)
+#define MRA_ASSIGN_OR_RETURN(lhs, expr)                                       \
+  MRA_INTERNAL_ASSIGN_OR_RETURN(MRA_INTERNAL_CONCAT(mra_sor_, __LINE__), lhs, \
+                                expr)
 #define MRA_INTERNAL_ASSIGN_OR_RETURN(tmp, lhs, expr) \
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return std::move(tmp).status();      \
@@ -38,11 +38,11 @@
 
 // MRA_CHECK(cond): aborts, also in release builds, when `cond` is false.
 // Only for invariants of our own code; never for untrusted input.
-#define MRA_CHECK(cond)                                                    \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      std::fprintf(stderr, "%s:%d: MRA_CHECK failed: %s\n", __FILE__,      \
-                   __LINE__, #cond);                                       \
-      std::abort();                                                        \
-    }                                                                      \
+#define MRA_CHECK(cond)                                               \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      std::fprintf(stderr, "%s:%d: MRA_CHECK failed: %s\n", __FILE__, \
+                   __LINE__, #cond);                                  \
+      std::abort();                                                   \
+    }                                                                 \
   } while (0)

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "mra/base/secret_bytes.h"
 #include "mra/crypto/digest.h"
 #include "mra/crypto/openssl_ptr.h"

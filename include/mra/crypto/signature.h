@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+
 #include "mra/crypto/keys.h"
 
 namespace mra::crypto {
@@ -23,8 +24,8 @@ namespace mra::crypto {
 inline constexpr size_t kMaxSignatureLen = 1024;
 
 // SignDetached signs `data` with `key`.
-absl::StatusOr<std::vector<uint8_t>> SignDetached(const PrivateKey& key,
-                                                  std::span<const uint8_t> data);
+absl::StatusOr<std::vector<uint8_t>> SignDetached(
+    const PrivateKey& key, std::span<const uint8_t> data);
 
 // VerifyDetached checks `signature` over `data` under `key`. Returns
 // kUnauthenticated when the signature does not verify (including a signature

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "mra/crypto/keys.h"
 
 namespace mra::manifest {

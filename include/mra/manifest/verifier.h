@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "mra/base/clock.h"
 #include "mra/crypto/digest.h"
 #include "mra/manifest/manifest.h"

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
+
 #include "mra/base/verify_failure.h"
 
 namespace mra::testing {
@@ -51,12 +52,11 @@ MATCHER_P(FailsWith, failure,
 
 }  // namespace mra::testing
 
-#define MRA_ASSERT_OK_AND_ASSIGN(lhs, expr)                               \
-  MRA_TESTING_ASSIGN_(MRA_TESTING_CONCAT_(mra_test_sor_, __LINE__), lhs, \
-                      expr)
+#define MRA_ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  MRA_TESTING_ASSIGN_(MRA_TESTING_CONCAT_(mra_test_sor_, __LINE__), lhs, expr)
 #define MRA_TESTING_CONCAT_INNER_(a, b) a##b
 #define MRA_TESTING_CONCAT_(a, b) MRA_TESTING_CONCAT_INNER_(a, b)
-#define MRA_TESTING_ASSIGN_(tmp, lhs, expr)   \
-  auto tmp = (expr);                          \
-  ASSERT_TRUE(tmp.ok()) << tmp.status();      \
+#define MRA_TESTING_ASSIGN_(tmp, lhs, expr) \
+  auto tmp = (expr);                        \
+  ASSERT_TRUE(tmp.ok()) << tmp.status();    \
   lhs = std::move(tmp).value()
