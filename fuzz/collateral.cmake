@@ -1,0 +1,1 @@
+mra_fuzzer(collateral DEPS mra_collateral)
