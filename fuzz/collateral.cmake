@@ -1,1 +1,2 @@
-mra_fuzzer(collateral DEPS mra_collateral)
+mra_fuzzer(collateral DEPS mra_collateral
+           SEEDS "${MRA_SHARED_DIR}/testdata/dcap")

@@ -29,7 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         mra::manifest::kMaxAdditionalMrEnclaves) {
       __builtin_trap();
     }
-    if (m->FindByMrEnclave(s.mr_enclave) != &s) __builtin_trap();
+    if (m->FindByMrEnclave(s.mr_enclave) != &s) {
+      __builtin_trap();
+    }
   }
   (void)mra::manifest::ManifestToJson(*m);
   return 0;

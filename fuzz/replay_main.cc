@@ -34,7 +34,9 @@ int main(int argc, char** argv) {
     if (std::filesystem::is_directory(arg)) {
       for (const auto& entry :
            std::filesystem::recursive_directory_iterator(arg)) {
-        if (!entry.is_regular_file()) continue;
+        if (!entry.is_regular_file()) {
+          continue;
+        }
         RunFile(entry.path());
         ++num_inputs;
       }

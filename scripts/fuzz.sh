@@ -11,8 +11,15 @@ for fuzzer in "$build"/fuzz/*_fuzzer; do
   name=$(basename "$fuzzer" _fuzzer)
   corpus="$root/fuzz/corpus/$name"
   mkdir -p "$corpus"
-  echo "==> $name for ${seconds}s"
+  seeds=()
+  if [ -f "$fuzzer.seeds" ]; then
+    while IFS= read -r d; do
+      [ -n "$d" ] && seeds+=("$d")
+    done <"$fuzzer.seeds"
+  fi
+  echo "==> $name for ${seconds}s (corpus $corpus ${seeds[*]})"
+  # New inputs go to the first (writable) directory; seeds are only read.
   "$fuzzer" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$build/fuzz/$name-" "$corpus"
+    -artifact_prefix="$build/fuzz/$name-" "$corpus" "${seeds[@]}"
 done
 [ $found -eq 1 ] || { echo "no fuzzers found in $build/fuzz" >&2; exit 1; }

@@ -13,8 +13,8 @@ class RealClock final : public Clock {
 }  // namespace
 
 const Clock& Clock::Real() {
-  static const RealClock* const kClock = new RealClock();
-  return *kClock;
+  static const RealClock* const clock = new RealClock();
+  return *clock;
 }
 
 std::string FormatRfc3339Utc(absl::Time t) {

@@ -16,8 +16,12 @@ namespace {
 absl::Status ErrnoError(std::string_view what, const std::string& path) {
   int err = errno;
   std::string msg = StrCat(what, " '", path, "': ", std::strerror(err));
-  if (err == ENOENT) return absl::NotFoundError(msg);
-  if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(msg);
+  if (err == ENOENT) {
+    return absl::NotFoundError(msg);
+  }
+  if (err == EACCES || err == EPERM) {
+    return absl::PermissionDeniedError(msg);
+  }
   return absl::UnavailableError(msg);
 }
 
@@ -26,7 +30,9 @@ class FdCloser {
  public:
   explicit FdCloser(int fd) : fd_(fd) {}
   ~FdCloser() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
   }
   FdCloser(const FdCloser&) = delete;
   FdCloser& operator=(const FdCloser&) = delete;
@@ -44,7 +50,9 @@ absl::Status WriteAll(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       return ErrnoError("cannot write", path);
     }
     data.remove_prefix(static_cast<size_t>(n));
@@ -57,10 +65,14 @@ absl::Status WriteAll(int fd, std::string_view data, const std::string& path) {
 absl::StatusOr<std::string> ReadFileBounded(const std::string& path,
                                             size_t max_len) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("cannot open", path);
+  if (fd < 0) {
+    return ErrnoError("cannot open", path);
+  }
   FdCloser closer(fd);
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return ErrnoError("cannot stat", path);
+  if (::fstat(fd, &st) != 0) {
+    return ErrnoError("cannot stat", path);
+  }
   if (S_ISDIR(st.st_mode)) {
     return absl::InvalidArgumentError(
         StrCat("'", path, "' is a directory, not a file"));
@@ -70,10 +82,14 @@ absl::StatusOr<std::string> ReadFileBounded(const std::string& path,
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       return ErrnoError("cannot read", path);
     }
-    if (n == 0) break;
+    if (n == 0) {
+      break;
+    }
     if (out.size() + static_cast<size_t>(n) > max_len) {
       return absl::InvalidArgumentError(StrCat(
           "'", path, "' is larger than the limit of ", max_len, " bytes"));
@@ -87,18 +103,23 @@ absl::Status WriteFileAtomic(const std::string& path, std::string_view data,
                              unsigned mode) {
   std::filesystem::path target(path);
   std::filesystem::path dir = target.parent_path();
-  if (dir.empty()) dir = ".";
+  if (dir.empty()) {
+    dir = ".";
+  }
   std::string tmpl =
       (dir / StrCat(".", target.filename().string(), ".tmpXXXXXX")).string();
   int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return ErrnoError("cannot create temporary file for", path);
+  if (fd < 0) {
+    return ErrnoError("cannot create temporary file for", path);
+  }
   FdCloser closer(fd);
   absl::Status status = WriteAll(fd, data, tmpl);
   if (status.ok() && ::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
     status = ErrnoError("cannot chmod", tmpl);
   }
-  if (status.ok() && ::fsync(fd) != 0)
+  if (status.ok() && ::fsync(fd) != 0) {
     status = ErrnoError("cannot fsync", tmpl);
+  }
   if (status.ok() && ::close(closer.Release()) != 0) {
     status = ErrnoError("cannot close", tmpl);
   }
@@ -113,7 +134,9 @@ absl::Status WriteFileAtomic(const std::string& path, std::string_view data,
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     FdCloser dir_closer(dfd);
-    if (::fsync(dfd) != 0) return ErrnoError("cannot fsync directory of", path);
+    if (::fsync(dfd) != 0) {
+      return ErrnoError("cannot fsync directory of", path);
+    }
   }
   return absl::OkStatus();
 }

@@ -6,13 +6,19 @@ namespace mra {
 namespace {
 
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 
-absl::Status DecodeTo(std::string_view hex, uint8_t* out) {
+absl::Status DecodeTo(std::string_view hex, std::span<uint8_t> out) {
   for (size_t i = 0; i < hex.size(); i += 2) {
     int hi = HexValue(hex[i]);
     int lo = HexValue(hex[i + 1]);
@@ -43,8 +49,10 @@ absl::StatusOr<std::vector<uint8_t>> HexDecode(std::string_view hex) {
     return absl::InvalidArgumentError(StrCat("odd hex length ", hex.size()));
   }
   std::vector<uint8_t> out(hex.size() / 2);
-  absl::Status s = DecodeTo(hex, out.data());
-  if (!s.ok()) return s;
+  absl::Status s = DecodeTo(hex, out);
+  if (!s.ok()) {
+    return s;
+  }
   return out;
 }
 
@@ -53,12 +61,14 @@ absl::Status HexDecodeInto(std::string_view hex, std::span<uint8_t> out) {
     return absl::InvalidArgumentError(StrCat(
         "expected ", out.size() * 2, " hex characters, got ", hex.size()));
   }
-  return DecodeTo(hex, out.data());
+  return DecodeTo(hex, out);
 }
 
 bool IsHex(std::string_view s) {
   for (char c : s) {
-    if (HexValue(c) < 0) return false;
+    if (HexValue(c) < 0) {
+      return false;
+    }
   }
   return true;
 }

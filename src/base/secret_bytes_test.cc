@@ -19,7 +19,9 @@ TEST(SecretBytesTest, ComparesByValueAndExposesOnlyThroughAccessToken) {
 TEST(SecretBytesTest, CleanseZeroesMemory) {
   char buf[8] = {'s', 'e', 'c', 'r', 'e', 't', '!', '!'};
   internal::Cleanse(buf, sizeof(buf));
-  for (char ch : buf) EXPECT_EQ(ch, 0);
+  for (char ch : buf) {
+    EXPECT_EQ(ch, 0);
+  }
 }
 
 }  // namespace

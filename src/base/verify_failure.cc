@@ -74,7 +74,9 @@ constexpr Entry kEntries[] = {
 
 const Entry* Find(VerifyFailure failure) {
   for (const Entry& e : kEntries) {
-    if (e.failure == failure) return &e;
+    if (e.failure == failure) {
+      return &e;
+    }
   }
   return nullptr;
 }
@@ -100,9 +102,13 @@ absl::Status VerifyError(VerifyFailure failure, std::string_view message) {
 }
 
 std::optional<VerifyFailure> GetVerifyFailure(const absl::Status& status) {
-  if (status.ok()) return std::nullopt;
+  if (status.ok()) {
+    return std::nullopt;
+  }
   auto payload = status.GetPayload(kPayloadUrl);
-  if (!payload.has_value()) return std::nullopt;
+  if (!payload.has_value()) {
+    return std::nullopt;
+  }
   for (const Entry& e : kEntries) {
     if (*payload == absl::string_view(e.name.data(), e.name.size())) {
       return e.failure;

@@ -70,7 +70,9 @@ absl::StatusOr<CertChain> ParsePemChain(std::string_view pem,
     std::string_view block = rest.substr(begin, end + kEndCert.size() - begin);
     crypto::BioPtr bio(
         BIO_new_mem_buf(block.data(), static_cast<int>(block.size())));
-    if (bio == nullptr) return crypto::OpenSslError("BIO_new_mem_buf");
+    if (bio == nullptr) {
+      return crypto::OpenSslError("BIO_new_mem_buf");
+    }
     X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
     if (cert == nullptr) {
       crypto::ClearOpenSslErrors();
@@ -80,7 +82,9 @@ absl::StatusOr<CertChain> ParsePemChain(std::string_view pem,
     chain.emplace_back(cert);
     rest = rest.substr(end + kEndCert.size());
   }
-  if (chain.empty()) return Malformed(field, "no certificates");
+  if (chain.empty()) {
+    return Malformed(field, "no certificates");
+  }
   return chain;
 }
 
@@ -92,7 +96,9 @@ absl::StatusOr<crypto::X509CrlPtr> ParseCrl(std::string_view data,
   if (trimmed.starts_with(kBeginCrl)) {
     crypto::BioPtr bio(
         BIO_new_mem_buf(trimmed.data(), static_cast<int>(trimmed.size())));
-    if (bio == nullptr) return crypto::OpenSslError("BIO_new_mem_buf");
+    if (bio == nullptr) {
+      return crypto::OpenSslError("BIO_new_mem_buf");
+    }
     X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr);
     if (crl == nullptr) {
       crypto::ClearOpenSslErrors();
@@ -100,11 +106,15 @@ absl::StatusOr<crypto::X509CrlPtr> ParseCrl(std::string_view data,
     }
     crypto::X509CrlPtr owned(crl);
     int len = i2d_X509_CRL(crl, nullptr);
-    if (len <= 0) return crypto::OpenSslError("i2d_X509_CRL");
+    if (len <= 0) {
+      return crypto::OpenSslError("i2d_X509_CRL");
+    }
     der.resize(static_cast<size_t>(len));
     unsigned char* p = der.data();
     i2d_X509_CRL(crl, &p);
-    if (out_der != nullptr) *out_der = std::move(der);
+    if (out_der != nullptr) {
+      *out_der = std::move(der);
+    }
     return owned;
   }
   if (!trimmed.empty() && IsHex(trimmed)) {
@@ -112,7 +122,9 @@ absl::StatusOr<crypto::X509CrlPtr> ParseCrl(std::string_view data,
   } else {
     der.assign(data.begin(), data.end());
   }
-  if (der.empty()) return Malformed(field, "empty CRL");
+  if (der.empty()) {
+    return Malformed(field, "empty CRL");
+  }
   const unsigned char* p = der.data();
   X509_CRL* crl = d2i_X509_CRL(
       nullptr, &p,
@@ -125,7 +137,9 @@ absl::StatusOr<crypto::X509CrlPtr> ParseCrl(std::string_view data,
   if (p != der.data() + der.size()) {
     return Malformed(field, "trailing bytes after the CRL");
   }
-  if (out_der != nullptr) *out_der = std::move(der);
+  if (out_der != nullptr) {
+    *out_der = std::move(der);
+  }
   return owned;
 }
 
@@ -136,12 +150,20 @@ absl::StatusOr<Collateral> ParseCollateralJson(std::string_view json) {
   }
   MRA_RETURN_IF_ERROR(CheckJsonDepth(json, "collateral"));
   Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Malformed("collateral", "not valid JSON");
-  if (!j.is_object()) return Malformed("collateral", "expected a JSON object");
+  if (j.is_discarded()) {
+    return Malformed("collateral", "not valid JSON");
+  }
+  if (!j.is_object()) {
+    return Malformed("collateral", "expected a JSON object");
+  }
   for (const auto& [key, value] : j.items()) {
     bool known = false;
-    for (const char* k : kBundleKeys) known = known || key == k;
-    if (!known) return Malformed(StrCat("collateral.", key), "unknown key");
+    for (const char* k : kBundleKeys) {
+      known = known || key == k;
+    }
+    if (!known) {
+      return Malformed(StrCat("collateral.", key), "unknown key");
+    }
   }
   Collateral c;
   MRA_ASSIGN_OR_RETURN(c.tcb_info_json, String(j, "tcb_info", "collateral"));

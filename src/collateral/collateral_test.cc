@@ -61,7 +61,9 @@ TEST(CollateralTest, EveryRealBundleParses) {
     Json raw = Json::parse(col->tcb_info_json);
     const Json& inner = raw.contains("tcbInfo") ? raw["tcbInfo"] : raw;
     std::string fmspc = inner["fmspc"].get<std::string>();
-    for (char& ch : fmspc) ch = static_cast<char>(std::tolower(ch));
+    for (char& ch : fmspc) {
+      ch = static_cast<char>(std::tolower(ch));
+    }
     EXPECT_EQ(HexEncode(col->tcb_info.fmspc), fmspc);
     seen.insert(rel);
   }

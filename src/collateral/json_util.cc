@@ -14,9 +14,13 @@ absl::Status Malformed(std::string_view path, std::string_view what) {
 
 absl::StatusOr<const Json*> Member(const Json& j, std::string_view key,
                                    std::string_view path) {
-  if (!j.is_object()) return Malformed(path, "expected a JSON object");
+  if (!j.is_object()) {
+    return Malformed(path, "expected a JSON object");
+  }
   auto it = j.find(std::string(key));
-  if (it == j.end()) return Malformed(StrCat(path, ".", key), "missing");
+  if (it == j.end()) {
+    return Malformed(StrCat(path, ".", key), "missing");
+  }
   return &*it;
 }
 

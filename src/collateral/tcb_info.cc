@@ -34,16 +34,21 @@ constexpr StatusName kStatusNames[] = {
 absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view field) {
   MRA_RETURN_IF_ERROR(CheckJsonDepth(text, field));
   Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Malformed(field, "not valid JSON");
-  if (!j.is_object()) return Malformed(field, "expected a JSON object");
+  if (j.is_discarded()) {
+    return Malformed(field, "not valid JSON");
+  }
+  if (!j.is_object()) {
+    return Malformed(field, "expected a JSON object");
+  }
   return j;
 }
 
 absl::StatusOr<const Json*> Array(const Json& j, std::string_view key,
                                   std::string_view path, size_t max) {
   MRA_ASSIGN_OR_RETURN(const Json* v, Member(j, key, path));
-  if (!v->is_array())
+  if (!v->is_array()) {
     return Malformed(StrCat(path, ".", key), "expected an array");
+  }
   if (v->size() > max) {
     return Malformed(StrCat(path, ".", key),
                      StrCat("more than ", max, " entries"));
@@ -164,14 +169,18 @@ const Json& Inner(const Json& j, const char* key) {
 
 std::string_view TcbStatusName(TcbStatus status) {
   for (const StatusName& s : kStatusNames) {
-    if (s.status == status) return s.name;
+    if (s.status == status) {
+      return s.name;
+    }
   }
   return "Unknown";
 }
 
 std::optional<TcbStatus> ParseTcbStatus(std::string_view name) {
   for (const StatusName& s : kStatusNames) {
-    if (s.name == name) return s.status;
+    if (s.name == name) {
+      return s.status;
+    }
   }
   return std::nullopt;
 }
@@ -224,7 +233,9 @@ absl::StatusOr<TcbInfo> ParseTcbInfo(std::string_view json) {
   }
   MRA_ASSIGN_OR_RETURN(const Json* levels,
                        Array(j, "tcbLevels", path, kMaxTcbLevels));
-  if (levels->empty()) return Malformed(path + ".tcbLevels", "empty");
+  if (levels->empty()) {
+    return Malformed(path + ".tcbLevels", "empty");
+  }
   for (size_t i = 0; i < levels->size(); ++i) {
     MRA_ASSIGN_OR_RETURN(
         TcbLevel l,
@@ -271,7 +282,9 @@ absl::StatusOr<QeIdentity> ParseQeIdentity(std::string_view json) {
   MRA_ASSIGN_OR_RETURN(uint64_t prod, Unsigned(j, "isvprodid", path, 0xffff));
   q.isv_prod_id = static_cast<uint16_t>(prod);
   MRA_ASSIGN_OR_RETURN(q.tcb_levels, EnclaveLevels(j, path));
-  if (q.tcb_levels.empty()) return Malformed(path + ".tcbLevels", "empty");
+  if (q.tcb_levels.empty()) {
+    return Malformed(path + ".tcbLevels", "empty");
+  }
   return q;
 }
 

@@ -55,7 +55,9 @@ absl::StatusOr<EvpPkeyPtr> DecodePem(std::string_view text, int selection,
   EVP_PKEY* raw = nullptr;
   OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(
       &raw, "PEM", structure, nullptr, selection, nullptr, nullptr);
-  if (dctx == nullptr) return OpenSslError("OSSL_DECODER_CTX_new_for_pkey");
+  if (dctx == nullptr) {
+    return OpenSslError("OSSL_DECODER_CTX_new_for_pkey");
+  }
   const auto* data = reinterpret_cast<const unsigned char*>(text.data());
   size_t len = text.size();
   int ok = OSSL_DECODER_from_data(dctx, &data, &len);
@@ -114,10 +116,14 @@ absl::StatusOr<TypeInfo> Classify(EVP_PKEY* pkey) {
 
 absl::StatusOr<std::vector<uint8_t>> SpkiOf(EVP_PKEY* pkey) {
   int len = i2d_PUBKEY(pkey, nullptr);
-  if (len <= 0) return OpenSslError("i2d_PUBKEY");
+  if (len <= 0) {
+    return OpenSslError("i2d_PUBKEY");
+  }
   std::vector<uint8_t> der(static_cast<size_t>(len));
   unsigned char* p = der.data();
-  if (i2d_PUBKEY(pkey, &p) != len) return OpenSslError("i2d_PUBKEY");
+  if (i2d_PUBKEY(pkey, &p) != len) {
+    return OpenSslError("i2d_PUBKEY");
+  }
   return der;
 }
 
@@ -155,12 +161,16 @@ PublicKey::PublicKey(const PublicKey& other)
 }
 
 PublicKey& PublicKey::operator=(const PublicKey& other) {
-  if (this != &other) *this = PublicKey(other);
+  if (this != &other) {
+    *this = PublicKey(other);
+  }
   return *this;
 }
 
 absl::StatusOr<PublicKey> PublicKey::FromPkey(EvpPkeyPtr pkey) {
-  if (pkey == nullptr) return absl::InvalidArgumentError("null key");
+  if (pkey == nullptr) {
+    return absl::InvalidArgumentError("null key");
+  }
   MRA_ASSIGN_OR_RETURN(TypeInfo info, Classify(pkey.get()));
   MRA_ASSIGN_OR_RETURN(std::vector<uint8_t> spki, SpkiOf(pkey.get()));
   // Re-decode the SPKI so the public key never carries private material.
@@ -168,7 +178,9 @@ absl::StatusOr<PublicKey> PublicKey::FromPkey(EvpPkeyPtr pkey) {
   EVP_PKEY* pub =
       d2i_PUBKEY(nullptr, &p,
                  static_cast<long>(spki.size()));  // NOLINT(google-runtime-int)
-  if (pub == nullptr) return OpenSslError("d2i_PUBKEY");
+  if (pub == nullptr) {
+    return OpenSslError("d2i_PUBKEY");
+  }
   return PublicKey(EvpPkeyPtr(pub), info.type, info.bits, std::move(spki));
 }
 
@@ -257,7 +269,9 @@ absl::StatusOr<PrivateKey> PrivateKey::Generate(KeyType type, int rsa_bits) {
       raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
       break;
   }
-  if (raw == nullptr) return OpenSslError("key generation");
+  if (raw == nullptr) {
+    return OpenSslError("key generation");
+  }
   EvpPkeyPtr pkey(raw);
   MRA_ASSIGN_OR_RETURN(std::vector<uint8_t> spki, SpkiOf(pkey.get()));
   MRA_ASSIGN_OR_RETURN(PublicKey pub, PublicKey::FromSpkiDer(spki));
@@ -266,7 +280,9 @@ absl::StatusOr<PrivateKey> PrivateKey::Generate(KeyType type, int rsa_bits) {
 
 absl::StatusOr<SecretBytes> PrivateKey::ToPkcs8Pem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr) return OpenSslError("BIO_new");
+  if (bio == nullptr) {
+    return OpenSslError("BIO_new");
+  }
   if (PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0,
                                nullptr, nullptr) != 1) {
     return OpenSslError("PEM_write_bio_PrivateKey");

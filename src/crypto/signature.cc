@@ -35,7 +35,9 @@ absl::Status InitRsaPadding(EVP_PKEY_CTX* pctx, KeyType type) {
 absl::StatusOr<std::vector<uint8_t>> SignDetached(
     const PrivateKey& key, std::span<const uint8_t> data) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr) return OpenSslError("EVP_MD_CTX_new");
+  if (ctx == nullptr) {
+    return OpenSslError("EVP_MD_CTX_new");
+  }
   EVP_PKEY_CTX* pctx = nullptr;
   if (EVP_DigestSignInit(ctx.get(), &pctx, DigestFor(key.type()), nullptr,
                          key.pkey()) != 1) {
@@ -63,7 +65,9 @@ absl::Status VerifyDetached(const PublicKey& key, std::span<const uint8_t> data,
         StrCat("signature length ", signature.size(), " is not valid"));
   }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr) return OpenSslError("EVP_MD_CTX_new");
+  if (ctx == nullptr) {
+    return OpenSslError("EVP_MD_CTX_new");
+  }
   EVP_PKEY_CTX* pctx = nullptr;
   if (EVP_DigestVerifyInit(ctx.get(), &pctx, DigestFor(key.type()), nullptr,
                            key.pkey()) != 1) {
@@ -100,12 +104,16 @@ absl::Status VerifyEcdsaRaw(EVP_PKEY* key, std::span<const uint8_t> data,
     return OpenSslError("ECDSA_SIG_set0");
   }
   int der_len = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (der_len <= 0) return OpenSslError("i2d_ECDSA_SIG");
+  if (der_len <= 0) {
+    return OpenSslError("i2d_ECDSA_SIG");
+  }
   std::vector<uint8_t> der(static_cast<size_t>(der_len));
   unsigned char* p = der.data();
   i2d_ECDSA_SIG(sig.get(), &p);
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr) return OpenSslError("EVP_MD_CTX_new");
+  if (ctx == nullptr) {
+    return OpenSslError("EVP_MD_CTX_new");
+  }
   const EVP_MD* md = bits > 256 ? EVP_sha384() : EVP_sha256();
   if (EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) != 1) {
     return OpenSslError("EVP_DigestVerifyInit");
@@ -113,7 +121,9 @@ absl::Status VerifyEcdsaRaw(EVP_PKEY* key, std::span<const uint8_t> data,
   int rc = EVP_DigestVerify(ctx.get(), der.data(), der.size(), data.data(),
                             data.size());
   ClearOpenSslErrors();
-  if (rc != 1) return absl::UnauthenticatedError("ECDSA signature invalid");
+  if (rc != 1) {
+    return absl::UnauthenticatedError("ECDSA signature invalid");
+  }
   return absl::OkStatus();
 }
 

@@ -25,11 +25,15 @@ absl::Status Malformed(const toml::node* node, std::string_view what) {
 }
 
 bool ValidName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxNameLen) return false;
+  if (name.empty() || name.size() > kMaxNameLen) {
+    return false;
+  }
   for (char c : name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
               (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-    if (!ok) return false;
+    if (!ok) {
+      return false;
+    }
   }
   return true;
 }
@@ -209,16 +213,22 @@ absl::StatusOr<Manifest> ParseTable(const toml::table& root) {
 }  // namespace
 
 bool ServiceIdentity::AcceptsMrEnclave(const Measurement& m) const {
-  if (m == mr_enclave) return true;
+  if (m == mr_enclave) {
+    return true;
+  }
   for (const Measurement& e : additional_mr_enclaves) {
-    if (m == e) return true;
+    if (m == e) {
+      return true;
+    }
   }
   return false;
 }
 
 const ServiceIdentity* Manifest::FindService(std::string_view name) const {
   for (const ServiceIdentity& s : services) {
-    if (s.name == name) return &s;
+    if (s.name == name) {
+      return &s;
+    }
   }
   return nullptr;
 }
@@ -226,7 +236,9 @@ const ServiceIdentity* Manifest::FindService(std::string_view name) const {
 const ServiceIdentity* Manifest::FindByMrEnclave(
     const Measurement& mr_enclave) const {
   for (const ServiceIdentity& s : services) {
-    if (s.AcceptsMrEnclave(mr_enclave)) return &s;
+    if (s.AcceptsMrEnclave(mr_enclave)) {
+      return &s;
+    }
   }
   return nullptr;
 }

@@ -27,10 +27,16 @@ absl::Status Corrupt(const std::string& path, std::string_view why) {
 
 absl::StatusOr<std::optional<RollbackRecord>> RollbackStateFile::Load() const {
   absl::StatusOr<std::string> text = ReadFileBounded(path_, kMaxStateLen);
-  if (absl::IsNotFound(text.status())) return std::nullopt;
-  if (!text.ok()) return Corrupt(path_, ToStd(text.status().message()));
+  if (absl::IsNotFound(text.status())) {
+    return std::nullopt;
+  }
+  if (!text.ok()) {
+    return Corrupt(path_, ToStd(text.status().message()));
+  }
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Corrupt(path_, "not JSON");
+  if (j.is_discarded() || !j.is_object()) {
+    return Corrupt(path_, "not JSON");
+  }
   for (const auto& [key, value] : j.items()) {
     if (key != "format" && key != "highest_version" &&
         key != "manifest_sha256" && key != "deployment") {

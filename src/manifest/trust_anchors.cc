@@ -27,7 +27,9 @@ absl::StatusOr<TrustAnchors> TrustAnchors::Create(std::vector<Auditor> auditors,
           StrCat("trust anchors: auditor name '", a.name, "' used twice"));
     }
   }
-  if (threshold == 0) threshold = auditors.size();
+  if (threshold == 0) {
+    threshold = auditors.size();
+  }
   if (threshold > auditors.size()) {
     return absl::InvalidArgumentError(StrCat("trust anchors: threshold ",
                                              threshold, " exceeds the ",

@@ -12,7 +12,9 @@ namespace {
 
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
-  for (const std::string& s : v) StrAppend(&out, out.empty() ? "" : ", ", s);
+  for (const std::string& s : v) {
+    StrAppend(&out, out.empty() ? "" : ", ", s);
+  }
   return out.empty() ? "none" : out;
 }
 
@@ -44,7 +46,9 @@ absl::Status CheckRollback(const Manifest& m, const std::string& digest_hex,
                    rec->manifest_sha256, ", now ", digest_hex,
                    "); a new manifest needs a higher version"));
       }
-      if (rec->manifest_sha256 == digest_hex) return absl::OkStatus();
+      if (rec->manifest_sha256 == digest_hex) {
+        return absl::OkStatus();
+      }
     }
   }
   return state.Store(RollbackRecord{version, digest_hex, deployment});
@@ -91,9 +95,13 @@ std::vector<std::string> CountSignatures(
   }
   std::vector<std::string> signers;
   for (size_t a = 0; a < auditors.size(); ++a) {
-    if (signed_by[a]) signers.push_back(auditors[a].name);
+    if (signed_by[a]) {
+      signers.push_back(auditors[a].name);
+    }
   }
-  if (out_verdicts != nullptr) *out_verdicts = std::move(verdicts);
+  if (out_verdicts != nullptr) {
+    *out_verdicts = std::move(verdicts);
+  }
   return signers;
 }
 
@@ -112,7 +120,9 @@ absl::StatusOr<VerifiedManifest> VerifyManifest(
   if (out.signers.size() < anchors.threshold()) {
     size_t num_ignored = 0;
     for (const SignatureVerdict& v : out.signatures) {
-      if (!v.counted) ++num_ignored;
+      if (!v.counted) {
+        ++num_ignored;
+      }
     }
     return VerifyError(
         VerifyFailure::kThresholdNotMet,

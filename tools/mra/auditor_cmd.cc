@@ -51,14 +51,22 @@ void RunKeygen(const KeygenArgs& args) {
   }
   absl::StatusOr<crypto::PrivateKey> key =
       crypto::PrivateKey::Generate(type, rsa_bits);
-  if (!key.ok()) Fail(key.status(), "keygen");
+  if (!key.ok()) {
+    Fail(key.status(), "keygen");
+  }
   absl::StatusOr<SecretBytes> pem = key->ToPkcs8Pem();
-  if (!pem.ok()) Fail(pem.status(), "keygen");
+  if (!pem.ok()) {
+    Fail(pem.status(), "keygen");
+  }
   absl::Status s =
       WriteFileAtomic(priv_path, pem->UnsafeView(SecretAccess::Get()), 0600);
-  if (!s.ok()) Fail(s, "writing private key");
+  if (!s.ok()) {
+    Fail(s, "writing private key");
+  }
   s = WriteFileAtomic(pub_path, key->public_key().ToPem(), 0644);
-  if (!s.ok()) Fail(s, "writing public key");
+  if (!s.ok()) {
+    Fail(s, "writing public key");
+  }
   std::printf(
       "private key: %s (keep it secret)\npublic key:  %s\n"
       "type: %s\nfingerprint (sha256 of SPKI): %s\n",
@@ -69,7 +77,9 @@ void RunKeygen(const KeygenArgs& args) {
 void RunList() {
   absl::StatusOr<manifest::TrustAnchors> anchors =
       manifest::CompiledTrustAnchors();
-  if (!anchors.ok()) Fail(anchors.status(), "compiled-in trust anchors");
+  if (!anchors.ok()) {
+    Fail(anchors.status(), "compiled-in trust anchors");
+  }
   std::printf("compiled-in auditors: %zu, threshold: %zu distinct signatures\n",
               anchors->auditors().size(), anchors->threshold());
   for (const manifest::Auditor& a : anchors->auditors()) {

@@ -15,8 +15,12 @@ std::vector<Installer>& Registry() {
 }  // namespace
 
 int ExitCodeFor(const absl::Status& status) {
-  if (status.ok()) return kExitOk;
-  if (GetVerifyFailure(status).has_value()) return kExitRefused;
+  if (status.ok()) {
+    return kExitOk;
+  }
+  if (GetVerifyFailure(status).has_value()) {
+    return kExitRefused;
+  }
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
       return kExitUsage;
@@ -33,7 +37,9 @@ void Fail(const absl::Status& status, const std::string& context) {
 
 std::string ReadFileOrFail(const std::string& path, size_t max_len) {
   absl::StatusOr<std::string> data = ReadFileBounded(path, max_len);
-  if (!data.ok()) Fail(data.status(), "");
+  if (!data.ok()) {
+    Fail(data.status(), "");
+  }
   return *std::move(data);
 }
 

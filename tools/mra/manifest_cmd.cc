@@ -47,14 +47,20 @@ void RunSign(const SignArgs& args) {
   std::string pem = ReadFileOrFail(args.key, kMaxKeyFileLen);
   absl::StatusOr<crypto::PrivateKey> key = crypto::PrivateKey::ParsePem(pem);
   OPENSSL_cleanse(pem.data(), pem.size());
-  if (!key.ok()) Fail(key.status(), args.key);
+  if (!key.ok()) {
+    Fail(key.status(), args.key);
+  }
   absl::StatusOr<std::vector<uint8_t>> sig =
       crypto::SignDetached(*key, crypto::AsBytes(text));
-  if (!sig.ok()) Fail(sig.status(), "signing");
+  if (!sig.ok()) {
+    Fail(sig.status(), "signing");
+  }
   std::string out = args.out.empty() ? args.manifest + ".sig" : args.out;
   absl::Status s =
       WriteFileAtomic(out, std::string(sig->begin(), sig->end()), 0644);
-  if (!s.ok()) Fail(s, "writing signature");
+  if (!s.ok()) {
+    Fail(s, "writing signature");
+  }
   std::fprintf(
       stderr, "signed %s (sha256 %s) with %s key %s -> %s\n",
       args.manifest.c_str(),
@@ -65,14 +71,20 @@ void RunSign(const SignArgs& args) {
 }
 
 absl::Time ParseNow(const std::string& now) {
-  if (now.empty()) return absl::Now();
+  if (now.empty()) {
+    return absl::Now();
+  }
   absl::Time t;
   std::string err;
-  if (absl::ParseTime(absl::RFC3339_full, now, &t, &err)) return t;
+  if (absl::ParseTime(absl::RFC3339_full, now, &t, &err)) {
+    return t;
+  }
   try {
     size_t used = 0;
     long long secs = std::stoll(now, &used);  // NOLINT(google-runtime-int)
-    if (used == now.size()) return absl::FromUnixSeconds(secs);
+    if (used == now.size()) {
+      return absl::FromUnixSeconds(secs);
+    }
   } catch (const std::exception&) {
   }
   throw CliError{kExitUsage, StrCat("--now '", now,
@@ -93,13 +105,17 @@ manifest::TrustAnchors LoadAnchors(const VerifyArgs& args) {
     for (const std::string& path : args.auditor_keys) {
       absl::StatusOr<crypto::PublicKey> key =
           crypto::PublicKey::ParsePem(ReadFileOrFail(path, kMaxKeyFileLen));
-      if (!key.ok()) Fail(key.status(), path);
+      if (!key.ok()) {
+        Fail(key.status(), path);
+      }
       auditors.push_back(manifest::Auditor{path, *std::move(key)});
     }
     anchors =
         manifest::TrustAnchors::Create(std::move(auditors), args.threshold);
   }
-  if (!anchors.ok()) Fail(anchors.status(), "trust anchors");
+  if (!anchors.ok()) {
+    Fail(anchors.status(), "trust anchors");
+  }
   return *std::move(anchors);
 }
 
@@ -113,7 +129,9 @@ int RunVerify(const VerifyArgs& args) {
   }
   FixedClock clock(ParseNow(args.now));
   std::optional<manifest::RollbackStateFile> state;
-  if (!args.state.empty()) state.emplace(args.state);
+  if (!args.state.empty()) {
+    state.emplace(args.state);
+  }
   manifest::VerifyOptions opts;
   opts.expected_deployment = args.deployment;
   opts.clock = &clock;
@@ -182,7 +200,9 @@ int RunVerify(const VerifyArgs& args) {
 int RunShow(const ShowArgs& args) {
   std::string text = ReadFileOrFail(args.manifest, manifest::kMaxManifestLen);
   absl::StatusOr<manifest::Manifest> m = manifest::ParseManifest(text);
-  if (!m.ok()) Fail(m.status(), args.manifest);
+  if (!m.ok()) {
+    Fail(m.status(), args.manifest);
+  }
   if (args.json) {
     std::printf("%s\n", manifest::ManifestToJson(*m).c_str());
     return kExitOk;
@@ -200,8 +220,12 @@ int RunShow(const ShowArgs& args) {
     for (const auto& a : s.additional_mr_enclaves) {
       std::printf("    also       %s\n", HexEncode(a).c_str());
     }
-    if (s.isv_prod_id) std::printf("    isv_prod_id %u\n", *s.isv_prod_id);
-    if (s.min_isv_svn) std::printf("    min_isv_svn %u\n", *s.min_isv_svn);
+    if (s.isv_prod_id) {
+      std::printf("    isv_prod_id %u\n", *s.isv_prod_id);
+    }
+    if (s.min_isv_svn) {
+      std::printf("    min_isv_svn %u\n", *s.min_isv_svn);
+    }
   }
   return kExitOk;
 }

@@ -42,8 +42,12 @@ class ByteReader {
   template <size_t N>
   [[nodiscard]] bool ReadArray(std::array<uint8_t, N>* out) {
     std::span<const uint8_t> bytes;
-    if (!ReadBytes(N, &bytes)) return false;
-    for (size_t i = 0; i < N; ++i) (*out)[i] = bytes[i];
+    if (!ReadBytes(N, &bytes)) {
+      return false;
+    }
+    for (size_t i = 0; i < N; ++i) {
+      (*out)[i] = bytes[i];
+    }
     return true;
   }
 

@@ -40,7 +40,9 @@ inline std::string_view ToStd(absl::string_view s) {
 inline std::string_view TrimAsciiWhitespace(std::string_view s) {
   constexpr std::string_view kSpace = " \t\r\n\f\v";
   size_t begin = s.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) return {};
+  if (begin == std::string_view::npos) {
+    return {};
+  }
   size_t end = s.find_last_not_of(kSpace);
   return s.substr(begin, end - begin + 1);
 }

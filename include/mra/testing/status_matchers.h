@@ -27,7 +27,9 @@ const absl::Status& GetStatus(const absl::StatusOr<T>& s) {
 // IsOk() matches an OK Status or StatusOr.
 MATCHER(IsOk, "is OK") {
   const absl::Status& s = GetStatus(arg);
-  if (!s.ok()) *result_listener << "status is " << s;
+  if (!s.ok()) {
+    *result_listener << "status is " << s;
+  }
   return s.ok();
 }
 
