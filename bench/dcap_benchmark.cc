@@ -9,6 +9,10 @@
 //
 // Benchmarks (CASE = sgx | tdx):
 //   dcap/parse/CASE   ParseQuote + ParseCollateralJson (no cryptography).
+//   dcap/floor/x509_parse    one PEM certificate -> X509 (OpenSSL 3), and
+//   dcap/floor/ecdsa_verify  one P-256 ECDSA-SHA256 verification (the TCB
+//                            info signature): the building blocks whose
+//                            counts bound what a verification can cost.
 //
 // Before anything is timed, every case is verified once and must give the
 // status and advisory IDs that cases.json expects; a byte-flipped quote must
@@ -30,6 +34,8 @@
 #include "nlohmann/json.hpp"
 
 #include "mra/base/file.h"
+#include "mra/crypto/digest.h"
+#include "mra/crypto/signature.h"
 #include "mra/collateral/collateral.h"
 #include "mra/sgx/quote.h"
 
@@ -138,6 +144,43 @@ void BM_Parse(benchmark::State& state, const Case* c) {
   }
 }
 
+// --- dcap/floor/* ------------------------------------------------------------
+
+// FirstPem returns the first PEM block of a chain.
+std::string FirstPem(const std::string& chain) {
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  size_t end = chain.find(kEnd);
+  if (end == std::string::npos) {
+    Die("no PEM certificate in the issuer chain");
+  }
+  return chain.substr(0, end + kEnd.size()) + "\n";
+}
+
+void BM_FloorX509Parse(benchmark::State& state, const std::string* pem) {
+  for (auto _ : state) {
+    absl::StatusOr<collateral::CertChain> chain =
+        collateral::ParsePemChain(*pem, "bench");
+    if (!chain.ok() || chain->size() != 1) {
+      state.SkipWithError("ParsePemChain failed");
+      break;
+    }
+    benchmark::DoNotOptimize(chain);
+  }
+}
+
+void BM_FloorEcdsaVerify(benchmark::State& state,
+                         const collateral::Collateral* col) {
+  EVP_PKEY* key = X509_get0_pubkey(col->tcb_info_issuer_chain.at(0).get());
+  for (auto _ : state) {
+    absl::Status s = crypto::VerifyEcdsaRaw(
+        key, crypto::AsBytes(col->tcb_info_json), col->tcb_info_signature);
+    if (!s.ok()) {
+      state.SkipWithError("TCB info signature does not verify");
+      break;
+    }
+  }
+}
+
 // CheckParses fails loudly if a case does not parse.
 void CheckParses(const Case& c) {
   absl::StatusOr<sgx::ParsedQuote> quote = sgx::ParseQuote(c.quote);
@@ -169,6 +212,24 @@ int main(int argc, char** argv) {
                                  mra::bench::BM_Parse, &c)
         ->Unit(benchmark::kMicrosecond);
   }
+  // Building blocks, on the SGX collateral's TCB signing certificate.
+  static const mra::collateral::Collateral floor_col = [] {
+    auto col = mra::collateral::ParseCollateralJson(cases[0].collateral_json);
+    if (!col.ok()) {
+      mra::bench::Die(col.status().ToString());
+    }
+    return *std::move(col);
+  }();
+  static const std::string floor_pem = mra::bench::FirstPem(
+      nlohmann::json::parse(cases[0].collateral_json)
+          .at("tcb_info_issuer_chain")
+          .get<std::string>());
+  benchmark::RegisterBenchmark("dcap/floor/x509_parse",
+                               mra::bench::BM_FloorX509Parse, &floor_pem)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("dcap/floor/ecdsa_verify",
+                               mra::bench::BM_FloorEcdsaVerify, &floor_col)
+      ->Unit(benchmark::kMicrosecond);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
