@@ -21,6 +21,9 @@
 // Data: $MRA_SHARED_DIR, else the MRA_SHARED_DIR the build was configured
 // with. Single-threaded; pin it (taskset -c 0) for stable numbers.
 
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -199,6 +202,12 @@ void CheckParses(const Case& c) {
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("openssl", OpenSSL_version(OPENSSL_VERSION));
+#if defined(NDEBUG) && defined(__OPTIMIZE__)
+  benchmark::AddCustomContext("mra_build", "optimised, NDEBUG");
+#else
+  benchmark::AddCustomContext("mra_build", "NOT an optimised NDEBUG build");
+#endif
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
     return 2;
   }

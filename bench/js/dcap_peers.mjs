@@ -181,31 +181,47 @@ function NowNs() {
   return process.hrtime.bigint();
 }
 
-// Runs fn() `iters` times and returns the elapsed nanoseconds.
+// Runs fn() `iters` times; returns elapsed wall and CPU (user + system, whole
+// process: on one pinned CPU that includes V8's GC and compiler threads)
+// nanoseconds.
 function TimeLoop(fn, iters) {
+  const c0 = process.cpuUsage();
   const t0 = NowNs();
   for (let i = 0; i < iters; i++) fn();
-  return Number(NowNs() - t0);
+  const wall = Number(NowNs() - t0);
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) * 1e3 };
 }
 
-// Google-Benchmark-like: grow the iteration count until one round takes
-// min_time, then run `rounds` rounds and report the median per-op time.
+function Median(xs) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+// Google-Benchmark-like: grow the iteration count until one run takes
+// min_time, then run `rounds` rounds of that many iterations and report the
+// median per-op wall time (us_per_op) and CPU time (cpu_us_per_op).
 function Measure(fn, { minTime, rounds, warmup }) {
   TimeLoop(fn, warmup);
   let iters = 1;
   for (;;) {
-    const ns = TimeLoop(fn, iters);
-    if (ns >= minTime * 1e9 || iters >= 1e7) break;
-    const target = Math.ceil((iters * minTime * 1e9 * 1.1) / Math.max(ns, 1));
+    const { wall } = TimeLoop(fn, iters);
+    if (wall >= minTime * 1e9 || iters >= 1e7) break;
+    const target = Math.ceil((iters * minTime * 1e9 * 1.1) / Math.max(wall, 1));
     iters = Math.min(Math.max(target, iters * 2), iters * 100);
   }
-  const perOp = [];
-  for (let r = 0; r < rounds; r++) perOp.push(TimeLoop(fn, iters) / iters / 1e3);
-  const sorted = [...perOp].sort((a, b) => a - b);
+  const wall = [];
+  const cpu = [];
+  for (let r = 0; r < rounds; r++) {
+    const t = TimeLoop(fn, iters);
+    wall.push(t.wall / iters / 1e3);
+    cpu.push(t.cpu / iters / 1e3);
+  }
   return {
-    us_per_op: sorted[Math.floor(sorted.length / 2)],
-    min_us: sorted[0],
-    max_us: sorted[sorted.length - 1],
+    us_per_op: Median(wall),
+    cpu_us_per_op: Median(cpu),
+    min_us: Math.min(...wall),
+    max_us: Math.max(...wall),
     iterations: iters,
     rounds,
   };
@@ -219,6 +235,7 @@ async function Main() {
     v8: process.versions.v8,
     pid: process.pid,
     settings: { min_time_s: args.minTime, rounds: args.rounds, warmup: args.warmup },
+    loadavg_at_start: fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').trim() : null,
     cold_semantics: 'Peers have no collateral cache: every verify() call parses the quote, ' +
       'the TCB info and QE identity JSON, the issuer chains and CRLs, and verifies every ' +
       'signature. us_per_op is therefore both their cold and their best cached number. ' +
@@ -243,7 +260,8 @@ async function Main() {
       process.stderr.write(`dcap_peers: ${name} ${key}: status ${status} (as expected); timing...\n`);
       const m = Measure(() => p.verify(c.quote, c.collateral, c.now), args);
       entry.peers[name] = { status, ...m };
-      process.stderr.write(`dcap_peers: ${name} ${key}: ${m.us_per_op.toFixed(1)} us/op\n`);
+      process.stderr.write(`dcap_peers: ${name} ${key}: ${m.us_per_op.toFixed(1)} us/op wall, ` +
+                           `${m.cpu_us_per_op.toFixed(1)} us/op CPU\n`);
     }
     out.cases[key] = entry;
   }
