@@ -284,8 +284,11 @@ absl::StatusOr<PeerIdentity> PeerFromAuthContext(
   }
   std::vector<::grpc::string_ref> type =
       auth->FindPropertyValues(GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);
+  // Our credentials are gRPC's TLS credentials ("tls"); "ssl" is what the
+  // older SslCredentials report.
   if (type.empty() ||
-      ToString(type.front()) != GRPC_SSL_TRANSPORT_SECURITY_TYPE) {
+      (ToString(type.front()) != GRPC_TLS_TRANSPORT_SECURITY_TYPE &&
+       ToString(type.front()) != GRPC_SSL_TRANSPORT_SECURITY_TYPE)) {
     return absl::UnauthenticatedError("mra: call did not arrive over TLS");
   }
   std::vector<::grpc::string_ref> pem =
