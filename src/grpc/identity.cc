@@ -185,6 +185,26 @@ absl::StatusOr<std::string> MakePrivateDirectory() {
   return templ;
 }
 
+// RemoveStaleGenerations deletes what a previous process that crashed left
+// in `dir`: the `current` links and gen-<n> directories with their files.
+void RemoveStaleGenerations(const std::string& dir) {
+  ::unlink((dir + "/current").c_str());
+  ::unlink((dir + "/current.tmp").c_str());
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= 4 || name.rfind("gen-", 0) != 0 ||
+        name.find_first_not_of("0123456789", 4) != std::string::npos) {
+      continue;
+    }
+    const std::string gen_dir = entry.path().string();
+    OverwriteWithZeros(gen_dir + "/key.pem");
+    ::unlink((gen_dir + "/key.pem").c_str());
+    ::unlink((gen_dir + "/cert.pem").c_str());
+    ::rmdir(gen_dir.c_str());
+  }
+}
+
 std::chrono::nanoseconds ToChrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
 }
@@ -266,6 +286,7 @@ absl::StatusOr<std::unique_ptr<RotatingIdentity>> RotatingIdentity::Create(
       return absl::InvalidArgumentError(
           StrCat("RotatingIdentity: not a directory: '", directory, "'"));
     }
+    RemoveStaleGenerations(directory);
   }
   std::unique_ptr<RotatingIdentity> self(new RotatingIdentity(
       std::move(factory), std::move(options), directory, owns_directory));

@@ -1,6 +1,8 @@
 #include "mra/grpc/identity.h"
 
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -272,6 +274,36 @@ TEST(RotatingIdentityTest, GenerationMtimesStrictlyIncrease) {
     EXPECT_EQ(cert_st.st_mtime, st.st_mtime);
     previous = st.st_mtime;
   }
+}
+
+TEST(RotatingIdentityTest, GivenDirectoryIsCleanedOfLeftovers) {
+  std::string dir = ::testing::TempDir() + "/mra-rot-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  // What a crashed predecessor leaves behind.
+  ASSERT_EQ(::mkdir((dir + "/gen-1").c_str(), 0700), 0);
+  std::FILE* f = std::fopen((dir + "/gen-1/key.pem").c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fputs("stale key", f);
+  std::fclose(f);
+  ASSERT_EQ(::symlink("gen-1", (dir + "/current").c_str()), 0);
+  ASSERT_EQ(::mkdir((dir + "/unrelated").c_str(), 0700), 0);
+
+  auto factory = [] {
+    return absl::StatusOr<IdentityPair>(MakePair("svc:a", absl::Hours(1)));
+  };
+  RotatingIdentityOptions options;
+  options.directory = dir;
+  absl::StatusOr<std::unique_ptr<RotatingIdentity>> identity =
+      RotatingIdentity::Create(factory, options);
+  ASSERT_THAT(identity, IsOk());
+  EXPECT_EQ(ReadAll(dir + "/current/cert.pem"),
+            (*identity)->CurrentCertificatePem());
+  identity->reset();
+  // Ours is gone, the directory and what is not ours stay.
+  EXPECT_TRUE(std::filesystem::exists(dir + "/unrelated"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/gen-1"));
+  EXPECT_FALSE(std::filesystem::is_symlink(dir + "/current"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

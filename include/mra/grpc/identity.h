@@ -32,7 +32,10 @@
 // created 0700 and the files 0600, by default under /dev/shm (RAM, never on
 // disk); inside an enclave, point `directory` at an in-enclave tmpfs mount,
 // never at a host-visible path. Files are removed when the RotatingIdentity
-// is destroyed (not on a crash: use a per-boot tmpfs).
+// is destroyed (not on a crash: use a per-boot tmpfs; a later RotatingIdentity
+// on the same directory removes the leftovers). Whatever the source, gRPC
+// keeps its own copy of the key PEM in memory while the provider lives; 1.51
+// offers no way around that.
 
 #pragma once
 
@@ -138,8 +141,10 @@ struct RotatingIdentityOptions {
   absl::Duration retry_delay = absl::Milliseconds(200);
   // Directory for the key/cert generations. Empty: a fresh private directory
   // under /dev/shm (or $TMPDIR, or /tmp when /dev/shm is not writable). A
-  // non-empty path must exist and be a directory only this process uses; it
-  // is not removed on destruction, only what RotatingIdentity put in it.
+  // non-empty path must exist and be a directory only this process uses
+  // (0700); leftovers of a crashed predecessor (`current`, gen-<n>/) are
+  // removed at creation, and it is not removed on destruction, only what
+  // RotatingIdentity put in it.
   std::string directory;
 };
 
