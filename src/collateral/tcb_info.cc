@@ -29,6 +29,9 @@ constexpr StatusName kStatusNames[] = {
     {TcbStatus::kOutOfDate, "OutOfDate"},
     {TcbStatus::kOutOfDateConfigurationNeeded, "OutOfDateConfigurationNeeded"},
     {TcbStatus::kRevoked, "Revoked"},
+    {TcbStatus::kTdRelaunchAdvised, "TDRelaunchAdvised"},
+    {TcbStatus::kTdRelaunchAdvisedConfigurationNeeded,
+     "TDRelaunchAdvisedConfigurationNeeded"},
 };
 
 absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view field) {
@@ -62,7 +65,8 @@ absl::Status LevelCommon(const Json& level, const std::string& path,
   MRA_ASSIGN_OR_RETURN(*date, Time(level, "tcbDate", path));
   MRA_ASSIGN_OR_RETURN(std::string s, String(level, "tcbStatus", path));
   std::optional<TcbStatus> st = ParseTcbStatus(s);
-  if (!st.has_value()) {
+  if (!st.has_value() || *st == TcbStatus::kTdRelaunchAdvised ||
+      *st == TcbStatus::kTdRelaunchAdvisedConfigurationNeeded) {
     return Malformed(StrCat(path, ".tcbStatus"),
                      StrCat("unknown status '", s, "'"));
   }

@@ -86,9 +86,9 @@ absl::Status CheckLength(const Cursor& c, std::string_view field, size_t len,
                      StrCat("length ", len, " exceeds maximum ", max_len));
   }
   if (len > c.remaining()) {
-    return Malformed(field, len_offset,
-                     StrCat("length ", len, " exceeds remaining ",
-                            c.remaining(), " bytes"));
+    return Malformed(
+        field, len_offset,
+        StrCat("length ", len, " exceeds remaining ", c.remaining(), " bytes"));
   }
   return absl::OkStatus();
 }
@@ -96,17 +96,16 @@ absl::Status CheckLength(const Cursor& c, std::string_view field, size_t len,
 absl::Status ParseHeader(Cursor& c, QuoteHeader* h) {
   MRA_RETURN_IF_ERROR(c.U16("header.version", &h->version));
   if (h->version != 3 && h->version != 4 && h->version != 5) {
-    return Unsupported("header.version", 0,
-                       StrCat("quote version ", h->version,
-                              " (supported: 3, 4, 5)"));
+    return Unsupported(
+        "header.version", 0,
+        StrCat("quote version ", h->version, " (supported: 3, 4, 5)"));
   }
   MRA_RETURN_IF_ERROR(c.U16("header.att_key_type", &h->att_key_type));
   if (h->att_key_type != kAttKeyTypeEcdsaP256) {
-    return Unsupported(
-        "header.att_key_type", 2,
-        StrCat("attestation key type ", h->att_key_type,
-               h->att_key_type == 3 ? " (ECDSA P-384)" : "",
-               " (need 2 = ECDSA P-256)"));
+    return Unsupported("header.att_key_type", 2,
+                       StrCat("attestation key type ", h->att_key_type,
+                              h->att_key_type == 3 ? " (ECDSA P-384)" : "",
+                              " (need 2 = ECDSA P-256)"));
   }
   size_t tee_off = c.offset();
   MRA_RETURN_IF_ERROR(c.U32("header.tee_type", &h->tee_type));
@@ -118,9 +117,9 @@ absl::Status ParseHeader(Cursor& c, QuoteHeader* h) {
     MRA_RETURN_IF_ERROR(c.U16("header.pce_svn", &h->pce_svn));
   } else {
     if (h->tee_type != kTeeTypeSgx && h->tee_type != kTeeTypeTdx) {
-      return Malformed("header.tee_type", tee_off,
-                       StrCat("unknown tee type 0x", fmt::format("{:x}",
-                                                                 h->tee_type)));
+      return Malformed(
+          "header.tee_type", tee_off,
+          StrCat("unknown tee type 0x", fmt::format("{:x}", h->tee_type)));
     }
     MRA_RETURN_IF_ERROR(c.Skip("header.reserved", 4));
   }
@@ -235,16 +234,16 @@ absl::Status ParseSignatureData(Cursor& c, uint16_t version,
     size_t type_off = c.offset();
     MRA_RETURN_IF_ERROR(c.U16("cert_data.type", &sig->outer_cert_data_type));
     if (sig->outer_cert_data_type != kCertDataQeReport) {
-      return Unsupported("cert_data.type", type_off,
-                         StrCat("certification data type ",
-                                sig->outer_cert_data_type,
-                                " (need 6 = QE report certification data)"));
+      return Unsupported(
+          "cert_data.type", type_off,
+          StrCat("certification data type ", sig->outer_cert_data_type,
+                 " (need 6 = QE report certification data)"));
     }
     size_t size_off = c.offset();
     uint32_t size = 0;
     MRA_RETURN_IF_ERROR(c.U32("cert_data.size", &size));
-    MRA_RETURN_IF_ERROR(CheckLength(c, "cert_data.size", size,
-                                    kMaxSignatureDataLen, size_off));
+    MRA_RETURN_IF_ERROR(
+        CheckLength(c, "cert_data.size", size, kMaxSignatureDataLen, size_off));
     Cursor inner(ByteReader(), 0);
     MRA_RETURN_IF_ERROR(c.Sub("cert_data.data", size, &inner));
     MRA_RETURN_IF_ERROR(ParseQeBlock(inner, sig));
@@ -287,10 +286,10 @@ absl::StatusOr<ParsedQuote> ParseQuote(std::span<const uint8_t> bytes,
     q.body_type = BodyType::kSgx;
     body_len = kSgxReportBodyLen;
   } else if (q.header.version == 4) {
-    q.body_type = q.header.tee_type == kTeeTypeTdx ? BodyType::kTd10
-                                                   : BodyType::kSgx;
-    body_len = q.body_type == BodyType::kSgx ? kSgxReportBodyLen
-                                             : kTd10ReportBodyLen;
+    q.body_type =
+        q.header.tee_type == kTeeTypeTdx ? BodyType::kTd10 : BodyType::kSgx;
+    body_len =
+        q.body_type == BodyType::kSgx ? kSgxReportBodyLen : kTd10ReportBodyLen;
   } else {
     size_t type_off = c.offset();
     uint16_t body_type = 0;
@@ -313,15 +312,15 @@ absl::StatusOr<ParsedQuote> ParseQuote(std::span<const uint8_t> bytes,
         want = kTd15ReportBodyLen;
         break;
       default:
-        return Malformed("body_type", type_off,
-                         StrCat("unknown body type ", body_type,
-                                " (expected 1, 2 or 3)"));
+        return Malformed(
+            "body_type", type_off,
+            StrCat("unknown body type ", body_type, " (expected 1, 2 or 3)"));
     }
     bool tdx_body = q.body_type != BodyType::kSgx;
     if (tdx_body != (q.header.tee_type == kTeeTypeTdx)) {
-      return Malformed("body_type", type_off,
-                       StrCat("body type ", body_type,
-                              " does not match tee type"));
+      return Malformed(
+          "body_type", type_off,
+          StrCat("body type ", body_type, " does not match tee type"));
     }
     if (body_size != want) {
       return Malformed("body_size", size_off,
@@ -343,8 +342,8 @@ absl::StatusOr<ParsedQuote> ParseQuote(std::span<const uint8_t> bytes,
   }
   size_t signed_len = c.offset();
   // signed_len <= bytes.size() holds: it is what the reader consumed.
-  q.signed_bytes.assign(bytes.begin(),
-                        bytes.begin() + static_cast<std::ptrdiff_t>(signed_len));
+  q.signed_bytes.assign(
+      bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(signed_len));
 
   size_t len_off = c.offset();
   uint32_t sig_len = 0;
@@ -353,16 +352,15 @@ absl::StatusOr<ParsedQuote> ParseQuote(std::span<const uint8_t> bytes,
                                   kMaxSignatureDataLen, len_off));
   Cursor sig(ByteReader(), 0);
   MRA_RETURN_IF_ERROR(c.Sub("signature_data", sig_len, &sig));
-  MRA_RETURN_IF_ERROR(
-      ParseSignatureData(sig, q.header.version, &q.signature));
+  MRA_RETURN_IF_ERROR(ParseSignatureData(sig, q.header.version, &q.signature));
 
   q.quote_len = c.offset();
   q.trailing_len = c.remaining();
   if (q.trailing_len != 0 && opts.trailing != TrailingBytes::kAny) {
     if (opts.trailing == TrailingBytes::kReject) {
-      return Malformed("trailing", q.quote_len,
-                       StrCat(q.trailing_len,
-                              " bytes after the signature data"));
+      return Malformed(
+          "trailing", q.quote_len,
+          StrCat(q.trailing_len, " bytes after the signature data"));
     }
     std::span<const uint8_t> rest = c.reader().Rest();
     for (size_t i = 0; i < rest.size(); ++i) {

@@ -1,6 +1,5 @@
 #include "mra/sgx/quote.h"
 
-#include <cctype>
 #include <cstring>
 #include <set>
 #include <string>
@@ -13,6 +12,7 @@
 #include "mra/base/file.h"
 #include "mra/base/hex.h"
 #include "mra/base/strings.h"
+#include "mra/sgx/quote_file.h"
 #include "mra/testing/paths.h"
 #include "mra/testing/status_matchers.h"
 
@@ -25,29 +25,12 @@ using ::testing::HasSubstr;
 using Json = nlohmann::json;
 using Bytes = std::vector<uint8_t>;
 
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// ReadQuote loads a quote from the shared test data; .hex/.txt files hold
-// hex text (optionally 0x-prefixed, with whitespace).
+// ReadQuote loads a quote from the shared test data with ReadQuoteFile
+// (.hex/.txt files hold hex text).
 Bytes ReadQuote(const std::string& rel) {
-  auto text =
-      ReadFileBounded(testing::SharedPath("testdata/dcap/" + rel), 1 << 20);
-  EXPECT_THAT(text, IsOk()) << rel;
-  if (!text.ok()) return {};
-  if (EndsWith(rel, ".hex") || EndsWith(rel, ".txt")) {
-    std::string hex;
-    for (char ch : *text) {
-      if (std::isspace(static_cast<unsigned char>(ch)) == 0) hex.push_back(ch);
-    }
-    if (hex.rfind("0x", 0) == 0) hex.erase(0, 2);
-    auto decoded = HexDecode(hex);
-    EXPECT_THAT(decoded, IsOk()) << rel;
-    return decoded.ok() ? *decoded : Bytes{};
-  }
-  return Bytes(text->begin(), text->end());
+  auto bytes = ReadQuoteFile(testing::SharedPath("testdata/dcap/" + rel));
+  EXPECT_THAT(bytes, IsOk()) << rel;
+  return bytes.ok() ? *bytes : Bytes{};
 }
 
 struct QuoteCase {
@@ -56,8 +39,8 @@ struct QuoteCase {
 };
 
 std::vector<QuoteCase> Cases() {
-  auto text = ReadFileBounded(testing::SharedPath("testdata/dcap/cases.json"),
-                              8 << 20);
+  auto text =
+      ReadFileBounded(testing::SharedPath("testdata/dcap/cases.json"), 8 << 20);
   EXPECT_THAT(text, IsOk());
   std::vector<QuoteCase> out;
   if (!text.ok()) return out;
@@ -139,9 +122,9 @@ TEST(ParseQuoteTest, EveryRealQuote) {
       EXPECT_EQ(p.td_body->SeptVeDisable(),
                 c.policy["sept_ve_disable"].get<bool>());
       EXPECT_EQ(p.signed_bytes.size(),
-                p.header.version == 4 ? 632u
-                                      : 54u + (p.td_body->is_td15 ? 648u
-                                                                   : 584u));
+                p.header.version == 4
+                    ? 632u
+                    : 54u + (p.td_body->is_td15 ? 648u : 584u));
     } else {
       EXPECT_EQ(p.Debug(), c.policy.at("debug").get<bool>());
       EXPECT_EQ(p.signed_bytes.size(), p.header.version == 5 ? 438u : 432u);
@@ -153,12 +136,12 @@ TEST(ParseQuoteTest, EveryRealQuote) {
     EXPECT_EQ(p.signature.cert_data_type, 5);
     EXPECT_EQ(p.signature.pck_chain_pem.rfind("-----BEGIN CERTIFICATE-----", 0),
               0u);
-    EXPECT_EQ(CountSubstr(p.signature.pck_chain_pem,
-                          "-----BEGIN CERTIFICATE-----"),
-              3u);
-    EXPECT_EQ(CountSubstr(p.signature.pck_chain_pem,
-                          "-----END CERTIFICATE-----"),
-              3u);
+    EXPECT_EQ(
+        CountSubstr(p.signature.pck_chain_pem, "-----BEGIN CERTIFICATE-----"),
+        3u);
+    EXPECT_EQ(
+        CountSubstr(p.signature.pck_chain_pem, "-----END CERTIFICATE-----"),
+        3u);
     EXPECT_EQ(p.signature.qe_auth_data.size(), 32u);
     // The QE report is Intel's QE (isvprodid 1 SGX QE, 2 TD QE).
     EXPECT_EQ(p.signature.qe_report.isv_prod_id, want_tdx ? 2 : 1);
@@ -198,8 +181,8 @@ void PutU32(Bytes& b, size_t off, uint32_t v) {
 class QuoteKindTest : public ::testing::TestWithParam<std::pair<int, bool>> {
  protected:
   void SetUp() override {
-    quote_ = FindQuote(static_cast<uint16_t>(GetParam().first),
-                       GetParam().second);
+    quote_ =
+        FindQuote(static_cast<uint16_t>(GetParam().first), GetParam().second);
     ASSERT_FALSE(quote_.empty());
   }
   // SigDataOffset is where sig_data_len lives.
@@ -248,8 +231,8 @@ TEST_P(QuoteKindTest, TrailingBytes) {
 TEST_P(QuoteKindTest, OversizedSignatureDataLength) {
   size_t off = SigLenOffset();
   ASSERT_GT(off, 0u);
-  for (uint32_t v : {0xffffffffu, 0x10000000u,
-                     static_cast<uint32_t>(quote_.size())}) {
+  for (uint32_t v :
+       {0xffffffffu, 0x10000000u, static_cast<uint32_t>(quote_.size())}) {
     Bytes b = quote_;
     PutU32(b, off, v);
     auto q = ParseQuote(b);
@@ -316,8 +299,8 @@ TEST_P(QuoteKindTest, CertDataTypeNotPckChain) {
 }
 
 TEST_P(QuoteKindTest, BadVersionAndKeyType) {
-  for (uint16_t v : {uint16_t{0}, uint16_t{1}, uint16_t{2}, uint16_t{6},
-                     uint16_t{0xffff}}) {
+  for (uint16_t v :
+       {uint16_t{0}, uint16_t{1}, uint16_t{2}, uint16_t{6}, uint16_t{0xffff}}) {
     Bytes b = quote_;
     PutU16(b, 0, v);
     auto q = ParseQuote(b);
@@ -361,8 +344,52 @@ TEST(ParseQuoteV5Test, BodyTypeAndSizeMustAgree) {
   PutU32(b, 50, 0xffffffffu);
   auto r = ParseQuote(b);
   EXPECT_THAT(r, FailsWith(VerifyFailure::kQuoteMalformed));
-  EXPECT_THAT(std::string(ToStd(r.status().message())),
-              HasSubstr("body_size"));
+  EXPECT_THAT(std::string(ToStd(r.status().message())), HasSubstr("body_size"));
+}
+
+TEST(QuoteFileTest, HexTextDecoding) {
+  auto b = DecodeHexQuoteText("  0x0300\n02 00\r\n");
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(*b, (Bytes{0x03, 0x00, 0x02, 0x00}));
+  EXPECT_THAT(DecodeHexQuoteText("0X0a0B"), IsOk());
+  EXPECT_THAT(DecodeHexQuoteText("030"),
+              FailsWith(VerifyFailure::kQuoteMalformed));
+  EXPECT_THAT(DecodeHexQuoteText("03zz"),
+              FailsWith(VerifyFailure::kQuoteMalformed));
+  EXPECT_THAT(DecodeHexQuoteText(" \n"),
+              FailsWith(VerifyFailure::kQuoteMalformed));
+  EXPECT_TRUE(IsHexQuotePath("a/b/quote.HEX"));
+  EXPECT_TRUE(IsHexQuotePath("quote_hex.txt"));
+  EXPECT_FALSE(IsHexQuotePath("quote.dat"));
+  EXPECT_FALSE(IsHexQuotePath("hex"));
+}
+
+TEST(QuoteFileTest, HexFileOfABinaryQuoteAgrees) {
+  Bytes bin = ReadQuote("dcap-qvl/sample/sgx_quote");
+  ASSERT_FALSE(bin.empty());
+  std::string hex = "0x" + HexEncode(bin);
+  for (size_t i = 64; i < hex.size(); i += 65) {
+    hex.insert(i, "\n");
+  }
+  std::string dir = testing::MakeTempDir();
+  ASSERT_THAT(WriteFileAtomic(dir + "/q.hex", hex), IsOk());
+  ASSERT_THAT(
+      WriteFileAtomic(dir + "/q.bin", std::string(bin.begin(), bin.end())),
+      IsOk());
+  auto from_hex = ReadQuoteFile(dir + "/q.hex");
+  ASSERT_THAT(from_hex, IsOk());
+  EXPECT_EQ(*from_hex, bin);
+  auto from_bin = ReadQuoteFile(dir + "/q.bin");
+  ASSERT_THAT(from_bin, IsOk());
+  EXPECT_EQ(*from_bin, bin);
+  // A binary quote named .hex is not hex text.
+  ASSERT_THAT(
+      WriteFileAtomic(dir + "/bin.hex", std::string(bin.begin(), bin.end())),
+      IsOk());
+  EXPECT_THAT(ReadQuoteFile(dir + "/bin.hex"),
+              FailsWith(VerifyFailure::kQuoteMalformed));
+  EXPECT_THAT(ReadQuoteFile(dir + "/missing.hex"),
+              ::mra::testing::StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(ParseQuoteTest, EmptyAndTiny) {

@@ -46,11 +46,16 @@ enum class TcbStatus {
   kOutOfDate,
   kOutOfDateConfigurationNeeded,
   kRevoked,
+  // TDX quote verification results only (never a TCB level's status): the
+  // TD 1.5 relaunch check (docs/dcap-spec.md section 6, step J).
+  kTdRelaunchAdvised,
+  kTdRelaunchAdvisedConfigurationNeeded,
 };
 
 // TcbStatusName returns Intel's spelling ("SWHardeningNeeded", ...).
 std::string_view TcbStatusName(TcbStatus status);
-// ParseTcbStatus accepts Intel's spelling only.
+// ParseTcbStatus accepts Intel's spelling only (including the two
+// TDRelaunchAdvised results, which ParseTcbInfo refuses as level statuses).
 std::optional<TcbStatus> ParseTcbStatus(std::string_view name);
 
 // TcbLevel is one entry of tcbInfo.tcbLevels.

@@ -1,0 +1,149 @@
+// Copyright The mra Authors.
+//
+// The pinned Intel SGX Root CA and TrustStore.
+
+#include <openssl/pem.h>
+
+#include <string>
+#include <utility>
+
+#include "src/sgx/internal/verify_internal.h"
+#include <openssl/x509.h>
+
+#include "mra/base/status.h"
+#include "mra/base/strings.h"
+#include "mra/collateral/collateral.h"
+#include "mra/sgx/verify.h"
+
+namespace mra::sgx {
+namespace {
+
+// docs/dcap-spec.md section 8 (identical DER in Phala dcap-qvl, zkdcap,
+// automata, go-tdx-qpl, go-tdx-guest, and every production PCK chain).
+constexpr std::string_view kIntelRootPem =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIICjzCCAjSgAwIBAgIUImUM1lqdNInzg7SVUr9QGzknBqwwCgYIKoZIzj0EAwIw\n"
+    "aDEaMBgGA1UEAwwRSW50ZWwgU0dYIFJvb3QgQ0ExGjAYBgNVBAoMEUludGVsIENv\n"
+    "cnBvcmF0aW9uMRQwEgYDVQQHDAtTYW50YSBDbGFyYTELMAkGA1UECAwCQ0ExCzAJ\n"
+    "BgNVBAYTAlVTMB4XDTE4MDUyMTEwNDUxMFoXDTQ5MTIzMTIzNTk1OVowaDEaMBgG\n"
+    "A1UEAwwRSW50ZWwgU0dYIFJvb3QgQ0ExGjAYBgNVBAoMEUludGVsIENvcnBvcmF0\n"
+    "aW9uMRQwEgYDVQQHDAtTYW50YSBDbGFyYTELMAkGA1UECAwCQ0ExCzAJBgNVBAYT\n"
+    "AlVTMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEC6nEwMDIYZOj/iPWsCzaEKi7\n"
+    "1OiOSLRFhWGjbnBVJfVnkY4u3IjkDYYL0MxO4mqsyYjlBalTVYxFP2sJBK5zlKOB\n"
+    "uzCBuDAfBgNVHSMEGDAWgBQiZQzWWp00ifODtJVSv1AbOScGrDBSBgNVHR8ESzBJ\n"
+    "MEegRaBDhkFodHRwczovL2NlcnRpZmljYXRlcy50cnVzdGVkc2VydmljZXMuaW50\n"
+    "ZWwuY29tL0ludGVsU0dYUm9vdENBLmRlcjAdBgNVHQ4EFgQUImUM1lqdNInzg7SV\n"
+    "Ur9QGzknBqwwDgYDVR0PAQH/BAQDAgEGMBIGA1UdEwEB/wQIMAYBAf8CAQEwCgYI\n"
+    "KoZIzj0EAwIDSQAwRgIhAOW/5QkR+S9CiSDcNoowLuPRLsWGf/Yi7GSX94BgwTwg\n"
+    "AiEA4J0lrHoMs+Xo5o/sX6O9QWxHRAvZUGOdRQ7cvqRXaqI=\n"
+    "-----END CERTIFICATE-----\n";
+
+// MakeRoot checks that `cert` is a self-signed CA and describes it.
+absl::StatusOr<TrustedRoot> MakeRoot(crypto::X509Ptr cert, bool simulation) {
+  std::string subject = internal::OneLine(X509_get_subject_name(cert.get()));
+  absl::Status self = internal::CheckIssuedBy(cert.get(), cert.get(), subject);
+  if (!self.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("root '", subject, "' is not self-signed"));
+  }
+  if (!internal::CheckIsCa(cert.get(), subject).ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("root '", subject, "' is not a CA certificate"));
+  }
+  MRA_ASSIGN_OR_RETURN(crypto::Sha256Digest fp,
+                       internal::DerFingerprint(cert.get()));
+  TrustedRoot root;
+  root.cert = std::move(cert);
+  root.fingerprint = fp;
+  root.subject = std::move(subject);
+  root.simulation = simulation;
+  return root;
+}
+
+absl::StatusOr<TrustedRoot> IntelRoot() {
+  MRA_ASSIGN_OR_RETURN(collateral::CertChain chain,
+                       collateral::ParsePemChain(kIntelRootPem, "intel root"));
+  MRA_ASSIGN_OR_RETURN(TrustedRoot root,
+                       MakeRoot(std::move(chain[0]), /*simulation=*/false));
+  if (root.fingerprint != kIntelSgxRootCaSha256) {
+    return absl::InternalError("pinned Intel SGX Root CA fingerprint mismatch");
+  }
+  return root;
+}
+
+}  // namespace
+
+std::string_view IntelSgxRootCaPem() { return kIntelRootPem; }
+
+std::shared_ptr<const TrustStore> TrustStore::IntelOnly() {
+  static const std::shared_ptr<const TrustStore>* store = [] {
+    absl::StatusOr<std::shared_ptr<const TrustStore>> s =
+        Create({}, /*include_intel=*/true);
+    MRA_CHECK(s.ok());  // Our own constant: a failure is a build defect.
+    return new std::shared_ptr<const TrustStore>(*std::move(s));
+  }();
+  return *store;
+}
+
+absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::Create(
+    std::span<const std::string> simulation_root_pems, bool include_intel) {
+  std::shared_ptr<TrustStore> store(new TrustStore());
+  if (include_intel) {
+    MRA_ASSIGN_OR_RETURN(TrustedRoot intel, IntelRoot());
+    store->roots_.push_back(std::move(intel));
+  }
+  for (size_t i = 0; i < simulation_root_pems.size(); ++i) {
+    std::string field = StrCat("root[", i, "]");
+    absl::StatusOr<collateral::CertChain> chain =
+        collateral::ParsePemChain(simulation_root_pems[i], field);
+    if (!chain.ok()) {
+      return absl::InvalidArgumentError(chain.status().message());
+    }
+    if (chain->size() != 1) {
+      return absl::InvalidArgumentError(StrCat(
+          field, ": expected exactly one certificate, got ", chain->size()));
+    }
+    MRA_ASSIGN_OR_RETURN(crypto::Sha256Digest fp,
+                         internal::DerFingerprint((*chain)[0].get()));
+    bool duplicate = false;
+    for (const TrustedRoot& r : store->roots_) {
+      duplicate = duplicate || r.fingerprint == fp;
+    }
+    if (duplicate) {
+      continue;  // Intel's root given again stays the (non-simulation) Intel
+                 // root.
+    }
+    bool is_intel = fp == kIntelSgxRootCaSha256;
+    MRA_ASSIGN_OR_RETURN(TrustedRoot root,
+                         MakeRoot(std::move((*chain)[0]), !is_intel));
+    store->roots_.push_back(std::move(root));
+  }
+  if (store->roots_.empty()) {
+    return absl::InvalidArgumentError("trust store has no root");
+  }
+  return std::shared_ptr<const TrustStore>(std::move(store));
+}
+
+const TrustedRoot* TrustStore::FindByCert(const X509* cert) const {
+  absl::StatusOr<crypto::Sha256Digest> fp = internal::DerFingerprint(cert);
+  if (!fp.ok()) {
+    return nullptr;
+  }
+  for (const TrustedRoot& r : roots_) {
+    if (r.fingerprint == *fp) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+const TrustedRoot* TrustStore::FindIssuer(const X509* cert) const {
+  for (const TrustedRoot& r : roots_) {
+    if (internal::CheckIssuedBy(cert, r.cert.get(), "").ok()) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace mra::sgx

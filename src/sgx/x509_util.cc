@@ -1,0 +1,198 @@
+// Copyright The mra Authors.
+//
+// Small OpenSSL 3 X.509 helpers for the DCAP verifier (internal).
+
+#include <openssl/objects.h>
+
+#include <string>
+
+#include "absl/time/civil_time.h"
+#include "src/sgx/internal/verify_internal.h"
+#include <openssl/asn1.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "mra/base/clock.h"
+#include "mra/base/strings.h"
+
+namespace mra::sgx::internal {
+
+absl::Status Failure(VerifyFailure failure, std::string_view message) {
+  return VerifyError(failure, message);
+}
+
+std::optional<absl::Time> AsnTime(const ASN1_TIME* t) {
+  if (t == nullptr) {
+    return std::nullopt;
+  }
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) {
+    crypto::ClearOpenSslErrors();
+    return std::nullopt;
+  }
+  absl::CivilSecond cs(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                       tm.tm_min, tm.tm_sec);
+  return absl::FromCivil(cs, absl::UTCTimeZone());
+}
+
+std::string CommonName(const X509_NAME* name) {
+  if (name == nullptr) {
+    return "";
+  }
+  int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (idx < 0) {
+    return "";
+  }
+  const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, idx);
+  const ASN1_STRING* s = X509_NAME_ENTRY_get_data(e);
+  if (s == nullptr) {
+    return "";
+  }
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<size_t>(ASN1_STRING_length(s)));
+}
+
+std::string OneLine(const X509_NAME* name) {
+  if (name == nullptr) {
+    return "(none)";
+  }
+  crypto::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr ||
+      X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_ONELINE) < 0) {
+    crypto::ClearOpenSslErrors();
+    return "CN=" + CommonName(name);
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);  // NOLINT(google-runtime-int)
+  if (len <= 0 || data == nullptr) {
+    return "CN=" + CommonName(name);
+  }
+  return std::string(data, static_cast<size_t>(len));
+}
+
+absl::StatusOr<Window> CertWindow(const X509* cert, std::string_view what) {
+  std::optional<absl::Time> nb = AsnTime(X509_get0_notBefore(cert));
+  std::optional<absl::Time> na = AsnTime(X509_get0_notAfter(cert));
+  if (!nb.has_value() || !na.has_value()) {
+    return Failure(VerifyFailure::kCertChainInvalid,
+                   StrCat(what, ": validity dates do not decode"));
+  }
+  Window w;
+  w.not_before = *nb;
+  w.not_after = *na;
+  w.failure = VerifyFailure::kCertExpired;
+  w.what = StrCat(what, " (CN=", CommonName(X509_get_subject_name(cert)), ")");
+  return w;
+}
+
+absl::StatusOr<Window> CrlWindow(const X509_CRL* crl, std::string_view what) {
+  std::optional<absl::Time> tu = AsnTime(X509_CRL_get0_lastUpdate(crl));
+  std::optional<absl::Time> nu = AsnTime(X509_CRL_get0_nextUpdate(crl));
+  if (!tu.has_value() || !nu.has_value()) {
+    return Failure(VerifyFailure::kCrlInvalid,
+                   StrCat(what, ": thisUpdate/nextUpdate missing or invalid"));
+  }
+  Window w;
+  w.not_before = *tu;
+  w.not_after = *nu;
+  w.failure = VerifyFailure::kCrlExpired;
+  w.what =
+      StrCat(what, " (issuer CN=", CommonName(X509_CRL_get_issuer(crl)), ")");
+  w.is_crl = true;
+  return w;
+}
+
+absl::Status CheckIssuedBy(const X509* cert, const X509* issuer,
+                           std::string_view what) {
+  if (X509_NAME_cmp(X509_get_issuer_name(cert),
+                    X509_get_subject_name(issuer)) != 0) {
+    return Failure(
+        VerifyFailure::kCertChainInvalid,
+        StrCat(what, ": issuer '", OneLine(X509_get_issuer_name(cert)),
+               "' is not the next certificate's subject '",
+               OneLine(X509_get_subject_name(issuer)), "'"));
+  }
+  EVP_PKEY* key = X509_get0_pubkey(issuer);
+  if (key == nullptr) {
+    crypto::ClearOpenSslErrors();
+    return Failure(VerifyFailure::kCertChainInvalid,
+                   StrCat(what, ": issuer public key does not decode"));
+  }
+  // X509_verify takes a non-const X509 in OpenSSL 3.0 but does not modify it.
+  int rc = X509_verify(const_cast<X509*>(cert), key);  // NOLINT
+  crypto::ClearOpenSslErrors();
+  if (rc != 1) {
+    return Failure(VerifyFailure::kCertChainInvalid,
+                   StrCat(what, ": signature does not verify with the key of '",
+                          OneLine(X509_get_subject_name(issuer)), "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckIsCa(const X509* cert, std::string_view what) {
+  if (X509_check_ca(const_cast<X509*>(cert)) <= 0) {  // NOLINT
+    crypto::ClearOpenSslErrors();
+    return Failure(VerifyFailure::kCertChainInvalid,
+                   StrCat(what, ": not a CA certificate"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCrlIssuedBy(const X509_CRL* crl, const X509* issuer,
+                              std::string_view what) {
+  if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) !=
+      0) {
+    return Failure(
+        VerifyFailure::kCrlInvalid,
+        StrCat(what, ": issued by '", OneLine(X509_CRL_get_issuer(crl)),
+               "', expected '", OneLine(X509_get_subject_name(issuer)), "'"));
+  }
+  EVP_PKEY* key = X509_get0_pubkey(issuer);
+  if (key == nullptr) {
+    crypto::ClearOpenSslErrors();
+    return Failure(VerifyFailure::kCrlInvalid,
+                   StrCat(what, ": issuer public key does not decode"));
+  }
+  int rc = X509_CRL_verify(const_cast<X509_CRL*>(crl), key);  // NOLINT
+  crypto::ClearOpenSslErrors();
+  if (rc != 1) {
+    return Failure(VerifyFailure::kCrlInvalid,
+                   StrCat(what, ": signature does not verify with the key of '",
+                          OneLine(X509_get_subject_name(issuer)), "'"));
+  }
+  return absl::OkStatus();
+}
+
+bool IsRevoked(const X509_CRL* crl, const X509* cert) {
+  X509_REVOKED* entry = nullptr;
+  // Looks up by serial only: the caller has checked that the CRL's issuer is
+  // the certificate's issuer. Thread-safe (OpenSSL sorts under a lock).
+  int rc = X509_CRL_get0_by_serial(
+      const_cast<X509_CRL*>(crl), &entry,                        // NOLINT
+      const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(cert)));  // NOLINT
+  crypto::ClearOpenSslErrors();
+  return rc == 1;
+}
+
+absl::StatusOr<crypto::Sha256Digest> DerFingerprint(const X509* cert) {
+  unsigned char* der = nullptr;
+  int len = i2d_X509(cert, &der);
+  if (len <= 0 || der == nullptr) {
+    return crypto::OpenSslError("i2d_X509");
+  }
+  crypto::Sha256Digest fp = crypto::Sha256({der, static_cast<size_t>(len)});
+  OPENSSL_free(der);
+  return fp;
+}
+
+crypto::X509Ptr UpRef(X509* cert) {
+  X509_up_ref(cert);
+  return crypto::X509Ptr(cert);
+}
+
+crypto::X509CrlPtr UpRef(X509_CRL* crl) {
+  X509_CRL_up_ref(crl);
+  return crypto::X509CrlPtr(crl);
+}
+
+}  // namespace mra::sgx::internal
