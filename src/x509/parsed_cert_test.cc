@@ -1,5 +1,7 @@
 #include "mra/x509/parsed_cert.h"
 
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -257,6 +259,54 @@ TEST(ParsedCertTest, EveryByteFlipIsRefusedOrHarmless) {
     EXPECT_TRUE(GetVerifyFailure(got.status()).has_value())
         << i << ": " << got.status();
   }
+}
+
+}  // namespace
+}  // namespace mra::x509
+
+namespace mra::x509 {
+namespace {
+
+// Regenerates the seed corpus of fuzz/cert_fuzzer.cc:
+//   MRA_CERT_CORPUS_DIR=fuzz/corpus/cert x509_test
+//     --gtest_also_run_disabled_tests --gtest_filter='*WriteFuzzCorpus*'
+// Certificates are valid 2025..2035 so they parse at the fuzzer's "now".
+TEST(ParsedCertTest, DISABLED_WriteFuzzCorpus) {
+  const char* dir = std::getenv("MRA_CERT_CORPUS_DIR");
+  ASSERT_NE(dir, nullptr) << "set MRA_CERT_CORPUS_DIR";
+  auto spec = [](std::vector<ExtensionSpec> extensions) {
+    CertSpec s = Spec(std::move(extensions));
+    s.not_before = absl::FromUnixSeconds(1735689600);  // 2025-01-01.
+    s.not_after = absl::FromUnixSeconds(2051222400);   // 2035-01-01.
+    return s;
+  };
+  auto write = [&](const std::string& name, std::string_view bytes) {
+    std::ofstream out(std::string(dir) + "/" + name, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    ASSERT_TRUE(out.good()) << name;
+  };
+  auto str = [](const std::vector<uint8_t>& v) {
+    return std::string(v.begin(), v.end());
+  };
+  crypto::PrivateKey p256 = NewKey(crypto::KeyType::kEcdsaP256);
+  crypto::PrivateKey p384 = NewKey(crypto::KeyType::kEcdsaP384);
+  const crypto::PublicKey& pub = p256.public_key();
+
+  std::vector<uint8_t> good = Build(p256, spec({DiceExtension(pub)}));
+  write("good_dice_p256.der", str(good));
+  write("good_dice_p384.pem",
+        DerToPem(Build(p384, spec({DiceExtension(p384.public_key())}))));
+  write("good_legacy_p256.der", str(Build(p256, spec({LegacyExtension(pub)}))));
+  write("two_evidence_extensions.der",
+        str(Build(p256, spec({DiceExtension(pub), LegacyExtension(pub)}))));
+  write("unknown_critical.der",
+        str(Build(p256, spec({DiceExtension(pub),
+                              {"1.3.6.1.4.1.55555.1", true, {0x05, 0x00}}}))));
+  write("no_evidence.der", str(Build(p256, spec({}))));
+  write("copied_evidence.der", str(Build(p384, spec({DiceExtension(pub)}))));
+  write("truncated.der", str(good).substr(0, good.size() / 2));
+  std::string pem = DerToPem(good);
+  write("truncated.pem", pem.substr(0, pem.size() / 2));
 }
 
 }  // namespace

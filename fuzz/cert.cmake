@@ -1,0 +1,1 @@
+mra_fuzzer(cert DEPS mra_x509)
