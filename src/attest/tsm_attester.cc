@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -20,6 +21,14 @@ namespace mra::attest {
 namespace {
 
 constexpr size_t kMaxAttributeLen = 4096;
+constexpr int kMaxEntryAttempts = 16;
+
+// NextEntryNumber is process-wide, so attesters in one process never race
+// for a name.
+uint64_t NextEntryNumber() {
+  static std::atomic<uint64_t> counter{0};
+  return counter.fetch_add(1);
+}
 
 std::string Join(const std::string& dir, std::string_view name) {
   return (std::filesystem::path(dir) / std::string(name)).string();
@@ -69,12 +78,20 @@ absl::StatusOr<std::unique_ptr<TsmAttester>> TsmAttester::Create(
 
 absl::StatusOr<std::vector<uint8_t>> TsmAttester::Quote(
     std::span<const uint8_t, kReportDataLen> report_data) {
-  std::string entry =
-      Join(opts_.report_dir, StrCat("mra-", ::getpid(), "-", counter_++));
-  if (::mkdir(entry.c_str(), 0700) != 0) {
-    return absl::UnavailableError(
-        StrCat("configfs-tsm: cannot create report entry '", entry,
-               "': ", std::strerror(errno)));
+  // mkdir is atomic: an existing name (another attester, another PID
+  // namespace sharing configfs, a leftover entry) is skipped, never reused.
+  std::string entry;
+  for (int attempt = 0;; ++attempt) {
+    entry = Join(opts_.report_dir,
+                 StrCat("mra-", ::getpid(), "-", NextEntryNumber()));
+    if (::mkdir(entry.c_str(), 0700) == 0) {
+      break;
+    }
+    if (errno != EEXIST || attempt == kMaxEntryAttempts) {
+      return absl::UnavailableError(
+          StrCat("configfs-tsm: cannot create report entry '", entry,
+                 "': ", std::strerror(errno)));
+    }
   }
   EntryRemover remover(entry);
   if (opts_.on_entry_created_for_test) {

@@ -5,8 +5,9 @@
 // TsmAttester obtains evidence in a confidential VM (TDX, SEV-SNP) through
 // Linux configfs-tsm (Documentation/ABI/testing/configfs-tsm-report, Linux
 // >= 6.7). For every quote it:
-//   1. mkdir <report_dir>/mra-<pid>-<n>   (a private report entry; the
-//      kernel populates it with inblob, outblob, provider, generation ...)
+//   1. mkdir <report_dir>/mra-<pid>-<n>   (a private report entry, n from a
+//      process-wide counter, names that exist are skipped; the kernel
+//      populates it with inblob, outblob, provider, generation ...)
 //   2. writes the 64 bytes of report data to inblob
 //   3. reads outblob (the kernel generates the report on this read)
 //   4. reads provider ("tdx_guest", "sev_guest", ...) and checks it against
@@ -26,7 +27,6 @@
 
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -68,7 +68,6 @@ class TsmAttester final : public Attester {
  private:
   explicit TsmAttester(TsmOptions opts) : opts_(std::move(opts)) {}
   TsmOptions opts_;
-  std::atomic<uint64_t> counter_{0};
 };
 
 }  // namespace mra::attest
