@@ -544,6 +544,7 @@ TEST(AttestedGrpcTest, ManifestReloadChangesWhoMayConnect) {
   EXPECT_THAT(call_as(*frontend).error_code(), IsRefusedCall());
   EXPECT_EQ(server->service.calls(), handled);
   EXPECT_TRUE(call_as(*backend).ok());
+  reloader->reset();  // Stop polling before the files go.
   std::filesystem::remove_all(dir);
 }
 

@@ -10,8 +10,10 @@
 // server, `set_verify_server_certs(false)` + `set_check_call_host(false)` on
 // the client) and a grpc::experimental::ExternalCertificateVerifier calls
 // PeerVerifier::Verify on the peer's leaf certificate during the handshake.
-// A refusal fails the handshake, so no handler runs and no request byte is
-// read; the client sees UNAVAILABLE (the connection never became ready).
+// A refusal fails the handshake: the connection never becomes a gRPC
+// transport, so no handler runs and no request byte reaches the application;
+// the client's call fails with UNAVAILABLE (tests accept UNAUTHENTICATED
+// too).
 //
 // Every accepted or refused peer is logged on the spdlog logger "mra.grpc":
 //   peer accepted: side=server service=frontend mrenclave=3e6b1a2c...

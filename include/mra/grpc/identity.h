@@ -150,9 +150,9 @@ struct RotatingIdentityOptions {
 
 // RotatingIdentity re-creates its identity before it expires (see the file
 // comment for how the new pair reaches gRPC 1.51).
-// Thread-safety: thread-safe. The factory is called only from the creating
-// thread (first identity) and then from the background thread, never
-// concurrently with itself.
+// Thread-safety: thread-safe. The factory runs on the creating thread (first
+// identity), the background thread and RotateNow's caller, serialised (never
+// concurrently with itself).
 class RotatingIdentity final : public IdentitySource {
  public:
   using Factory = std::function<absl::StatusOr<IdentityPair>()>;
