@@ -255,8 +255,7 @@ absl::StatusOr<FetchResult> CachingProvider::FetchDetailed(
         StrCat("cached collateral for ", request.Describe(), " ('", path,
                "') expired at ", FormatRfc3339Utc(cached->validity.next_update),
                " (", cached->validity.earliest_piece, " nextUpdate; now ",
-               FormatRfc3339Utc(now), ") and could not be refreshed: ",
-               ToStd(refresh_error.message())));
+               FormatRfc3339Utc(now), "); ", ToStd(refresh_error.message())));
   }
   if (!absl::IsNotFound(cached.status())) {
     return Annotate(refresh_error,

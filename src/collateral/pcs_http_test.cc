@@ -562,7 +562,8 @@ TEST_F(PcsCacheDownTest, ServerDownWithExpiredCacheFailsClosed) {
                              "(processor CA)"));
   EXPECT_THAT(msg, HasSubstr("expired at 2025-07-19T10:01:18Z (qe_identity "
                              "nextUpdate; now 2025-07-19T10:01:19Z)"));
-  EXPECT_THAT(msg, HasSubstr("could not be refreshed"));
+  EXPECT_THAT(msg, HasSubstr("nextUpdate; now 2025-07-19T10:01:19Z); refresh "
+                             "failed: GET http://127.0.0.1:"));
   EXPECT_THAT(cache_->Fetch(SgxRequest()),
               FailsWith(VerifyFailure::kCollateralTooOld));
 }
