@@ -223,8 +223,9 @@ absl::Status CheckContentType(const HttpResponse& response,
   if (!type.has_value()) {
     return Malformed(what, StrCat("no Content-Type from ", response.url));
   }
-  std::string media = Lower(
-      TrimAsciiWhitespace(std::string_view(*type).substr(0, type->find(';'))));
+  std::string_view full = *type;
+  std::string media =
+      Lower(TrimAsciiWhitespace(full.substr(0, full.find(';'))));
   for (std::string_view a : allowed) {
     if (media == a) {
       return absl::OkStatus();

@@ -19,7 +19,7 @@
 namespace mra::collateral::internal {
 
 // Bounds on response headers (curl's own limit is larger).
-inline constexpr size_t kMaxHeaderBytes = 256 * 1024;
+inline constexpr size_t kMaxHeaderBytes = size_t{256} * 1024;
 
 // HttpResponse is one completed HTTP exchange.
 struct HttpResponse {

@@ -67,6 +67,11 @@ absl::Time ParseNow(const std::string& now) {
                                     "' is neither RFC 3339 nor unix seconds")};
 }
 
+// Warn prints one warning line to stderr.
+void Warn(const std::string& message) {
+  static_cast<void>(std::fprintf(stderr, "warning: %s\n", message.c_str()));
+}
+
 absl::Duration Hours(double hours, const char* flag) {
   if (!(hours >= 0)) {
     throw CliError{kExitUsage, StrCat(flag, " must not be negative")};
@@ -166,33 +171,32 @@ int RunFetch(const FetchArgs& args) {
     Fail(s, "writing --out");
   }
   if (!result.refresh_error.ok()) {
-    std::fprintf(stderr,
-                 "warning: refresh failed, using the cached collateral: %s\n",
-                 std::string(ToStd(result.refresh_error.message())).c_str());
+    Warn(StrCat("refresh failed, using the cached collateral: ",
+                ToStd(result.refresh_error.message())));
   }
   if (!result.cache_write_error.ok()) {
-    std::fprintf(
-        stderr, "warning: the cache entry was not written: %s\n",
-        std::string(ToStd(result.cache_write_error.message())).c_str());
+    Warn(StrCat("the cache entry was not written: ",
+                ToStd(result.cache_write_error.message())));
   }
   if (collateral::IsExpired(result.validity, clock.Now())) {
-    std::fprintf(stderr,
-                 "warning: this collateral expired at %s (%s nextUpdate); "
-                 "quote verification with it will fail\n",
-                 FormatRfc3339Utc(result.validity.next_update).c_str(),
-                 result.validity.earliest_piece.c_str());
+    Warn(StrCat("this collateral expired at ",
+                FormatRfc3339Utc(result.validity.next_update), " (",
+                result.validity.earliest_piece,
+                " nextUpdate); quote verification with it will fail"));
   }
-  std::printf(
+  static_cast<void>(std::printf(
       "OK: collateral for %s written to %s\n  source: %s (%s)\n"
       "  fetched: %s\n  valid until: %s (%s nextUpdate)\n",
       request->Describe().c_str(), args.out.c_str(),
       std::string(collateral::CollateralSourceName(result.source)).c_str(),
       source_name.c_str(), FormatRfc3339Utc(result.fetched_at).c_str(),
       FormatRfc3339Utc(result.validity.next_update).c_str(),
-      result.validity.earliest_piece.c_str());
+      result.validity.earliest_piece.c_str()));
   return kExitOk;
 }
 
+// Registration object, as in the other *_cmd.cc files.
+// NOLINTNEXTLINE(cert-err58-cpp,readability-identifier-naming)
 const CommandGroup kCollateral([](CLI::App& root, int* exit_code) {
   CLI::App* cmd = root.add_subcommand(
       "collateral", "DCAP collateral provisioning (Intel PCS / PCCS)");
