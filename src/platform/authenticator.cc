@@ -100,6 +100,7 @@ absl::Status Authenticator::CreateUser(std::string_view username,
   }
   {
     // Cheap early answer; the PRIMARY KEY decides races below.
+    std::lock_guard<std::mutex> lock(db_mu_);
     MRA_ASSIGN_OR_RETURN(
         SqliteStatement stmt,
         db_->Prepare("SELECT 1 FROM users WHERE username = ?1"));
@@ -110,6 +111,7 @@ absl::Status Authenticator::CreateUser(std::string_view username,
     }
   }
   MRA_ASSIGN_OR_RETURN(std::string hash, HashBounded(password));
+  std::lock_guard<std::mutex> lock(db_mu_);
   MRA_ASSIGN_OR_RETURN(
       SqliteStatement insert,
       db_->Prepare("INSERT INTO users (username, password_hash, created_unix) "
@@ -125,6 +127,9 @@ absl::Status Authenticator::CreateUser(std::string_view username,
     }
     return done.status();
   }
+  if (!db_->InAutocommit()) {
+    return absl::InternalError("user was not committed as one transaction");
+  }
   return absl::OkStatus();
 }
 
@@ -135,6 +140,7 @@ absl::StatusOr<IssuedToken> Authenticator::IssueToken(
   }
   std::string stored;
   {
+    std::lock_guard<std::mutex> lock(db_mu_);
     MRA_ASSIGN_OR_RETURN(
         SqliteStatement stmt,
         db_->Prepare("SELECT password_hash FROM users WHERE username = ?1"));

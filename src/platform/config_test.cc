@@ -260,6 +260,18 @@ TEST(ConfigTest, LoadResolvesRelativeToTheFile) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST(ConfigTest, ExampleFileIsTheDefaults) {
+  std::string path =
+      ::mra::testing::SourceDir() + "/config/deployment.example.toml";
+  MRA_ASSERT_OK_AND_ASSIGN(DeploymentConfig example,
+                           LoadDeploymentConfig(path));
+  // Same as no file at all, once both are anchored in the same directory.
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  MRA_ASSERT_OK_AND_ASSIGN(DeploymentConfig defaults,
+                           ParseDeploymentConfig("", "empty", dir));
+  EXPECT_EQ(FormatDeploymentConfig(example), FormatDeploymentConfig(defaults));
+}
+
 TEST(ConfigTest, SignatureFilesFromDirectory) {
   std::string dir = ::mra::testing::MakeTempDir();
   ManifestConfig m;

@@ -72,8 +72,10 @@ absl::Status KvStore::Put(std::string_view owner, std::string_view key,
                                              limits_.max_value_len,
                                              " bytes, got ", value.size()));
   }
-  // One statement in autocommit mode is one transaction: SQLITE_DONE means
-  // committed, and with WAL + synchronous=FULL the WAL is fsynced by then.
+  // One statement in autocommit mode, with no other statement active on the
+  // connection (mu_), is one transaction: SQLITE_DONE means committed, and
+  // with WAL + synchronous=FULL the WAL is fsynced by then.
+  std::lock_guard<std::mutex> lock(mu_);
   MRA_ASSIGN_OR_RETURN(
       SqliteStatement stmt,
       db_->Prepare("INSERT INTO kv (owner, key, value) VALUES (?1, ?2, ?3) "
@@ -83,13 +85,16 @@ absl::Status KvStore::Put(std::string_view owner, std::string_view key,
   MRA_RETURN_IF_ERROR(stmt.BindBlob(2, key));
   MRA_RETURN_IF_ERROR(stmt.BindBlob(3, value));
   MRA_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  (void)row;
+  if (row || !db_->InAutocommit()) {
+    return absl::InternalError("write did not complete as one transaction");
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> KvStore::Get(std::string_view owner,
                                          std::string_view key) {
   MRA_RETURN_IF_ERROR(CheckKey(owner, key));
+  std::lock_guard<std::mutex> lock(mu_);
   MRA_ASSIGN_OR_RETURN(
       SqliteStatement stmt,
       db_->Prepare("SELECT value FROM kv WHERE owner = ?1 AND key = ?2"));

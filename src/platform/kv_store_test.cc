@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -120,6 +122,43 @@ TEST_F(KvStoreTest, AcknowledgedWritesSurviveReopen) {
   }
   MRA_ASSERT_OK_AND_ASSIGN(std::string bob, reopened->Get("bob", "key0"));
   EXPECT_EQ(bob, "bob's");
+}
+
+TEST_F(KvStoreTest, ConcurrentReadersAndWritersAllDurable) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&store, t] {
+        std::string owner = "user" + std::to_string(t);
+        for (int i = 0; i < kPerThread; ++i) {
+          std::string key = "k" + std::to_string(i);
+          EXPECT_THAT(store->Put(owner, key, owner + key), IsOk());
+          absl::StatusOr<std::string> v = store->Get(owner, key);
+          EXPECT_THAT(v, IsOk());
+          if (v.ok()) {
+            EXPECT_EQ(*v, owner + key);
+          }
+        }
+      });
+    }
+    for (std::thread& thread : threads) {
+      thread.join();
+    }
+  }
+  auto reopened = OpenStore();
+  ASSERT_NE(reopened, nullptr);
+  for (int t = 0; t < kThreads; ++t) {
+    std::string owner = "user" + std::to_string(t);
+    for (int i = 0; i < kPerThread; ++i) {
+      std::string key = "k" + std::to_string(i);
+      MRA_ASSERT_OK_AND_ASSIGN(std::string v, reopened->Get(owner, key));
+      EXPECT_EQ(v, owner + key);
+    }
+  }
 }
 
 TEST_F(KvStoreTest, DatabaseIsWalAndPrivate) {

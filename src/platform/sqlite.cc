@@ -139,6 +139,8 @@ absl::Status SqliteDb::SetUserVersion(int64_t version) {
   return Exec(StrCat("PRAGMA user_version=", version));
 }
 
+bool SqliteDb::InAutocommit() const { return sqlite3_get_autocommit(db_) != 0; }
+
 absl::StatusOr<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
   MRA_ASSIGN_OR_RETURN(int len, IntLength(sql.size()));
   sqlite3_stmt* stmt = nullptr;

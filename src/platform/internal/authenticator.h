@@ -96,6 +96,8 @@ class Authenticator {
                                      std::string_view encoded);
   void PurgeExpiredLocked(absl::Time now);
 
+  // Serialises statement lifetimes on the connection (see KvStore::mu_).
+  std::mutex db_mu_;
   std::unique_ptr<SqliteDb> db_;
   const AuthenticatorOptions options_;
   // Verified against when the user does not exist, so unknown users cost

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -60,6 +61,11 @@ class KvStore {
       : db_(std::move(db)), limits_(limits) {}
   absl::Status CheckKey(std::string_view owner, std::string_view key) const;
 
+  // Serialises whole statement lifetimes on the one connection. Without it,
+  // a reader's unfinished SELECT would keep the connection's transaction
+  // open and delay the commit of a concurrent Put past its acknowledgement
+  // (in autocommit mode SQLite commits when the last statement finishes).
+  std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;
   const KvLimits limits_;
 };

@@ -32,7 +32,9 @@ namespace mra::platform::internal {
 class SqliteStatement;
 
 // SqliteDb owns one connection. Thread-safe: opened in serialized mode, but
-// callers that run several statements as a unit must hold their own lock.
+// callers must not let statements overlap (hold their own lock for each
+// statement's whole life): in autocommit mode an unfinished statement keeps
+// the transaction open, delaying another statement's commit.
 class SqliteDb {
  public:
   // Open opens or creates the database file (mode 0600, parent directory
@@ -54,6 +56,10 @@ class SqliteDb {
   // schema version).
   absl::StatusOr<int64_t> UserVersion();
   [[nodiscard]] absl::Status SetUserVersion(int64_t version);
+
+  // InAutocommit reports whether no transaction is open on the connection
+  // (after a write: it has been committed).
+  bool InAutocommit() const;
 
   // Prepare compiles one statement.
   absl::StatusOr<SqliteStatement> Prepare(std::string_view sql);
