@@ -30,7 +30,7 @@ using ::mra::testing::StatusIs;
 std::array<uint8_t, 64> ReportData(uint8_t seed) {
   std::array<uint8_t, 64> rd{};
   for (size_t i = 0; i < rd.size(); ++i) {
-    rd[i] = static_cast<uint8_t>(seed * 3 + i);
+    rd[i] = static_cast<uint8_t>(size_t{seed} * 3 + i);
   }
   return rd;
 }
@@ -163,7 +163,7 @@ class TsmTest : public ::testing::Test {
 
   // Options whose test hook creates the entry's attribute files like the
   // kernel would (outblob pre-populated: a plain directory cannot generate).
-  TsmOptions Options(TsmEntryFiles files) {
+  TsmOptions Options(const TsmEntryFiles& files) {
     TsmOptions o;
     o.report_dir = root_;
     o.on_entry_created_for_test = [this, files](const std::string& entry) {

@@ -50,8 +50,9 @@ std::vector<uint8_t> RealExtension(const std::string& quote_file) {
   }
   ASN1_OCTET_STRING* data =
       X509_EXTENSION_get_data(X509_get_ext((*chain)[0].get(), idx));
-  const unsigned char* p = ASN1_STRING_get0_data(data);
-  return std::vector<uint8_t>(p, p + ASN1_STRING_length(data));
+  std::span<const uint8_t> value(ASN1_STRING_get0_data(data),
+                                 static_cast<size_t>(ASN1_STRING_length(data)));
+  return std::vector<uint8_t>(value.begin(), value.end());
 }
 
 TEST(SgxExtensionTest, ProcessorCaLeafMatchesIntelByteForByte) {

@@ -18,7 +18,7 @@
 namespace mra::attest {
 namespace {
 
-constexpr size_t kMaxCertFileLen = 64 * 1024;
+constexpr size_t kMaxCertFileLen = size_t{64} * 1024;
 constexpr size_t kQeAuthDataLen = 32;
 
 void WarnOnce(const std::string& dir, const SimSigstruct& id) {

@@ -208,6 +208,7 @@ TEST_F(SimAttesterTest, QuotesDifferOnlyWhereTheyShould) {
 
 TEST_F(SimAttesterTest, QuoteIsThreadSafe) {
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> good{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {

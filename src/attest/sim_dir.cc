@@ -31,7 +31,7 @@ using internal::SimMetadata;
 constexpr absl::Duration kBackdate = absl::Hours(24);
 constexpr int kMaxValidityDays = 100 * 365;
 constexpr int kMaxCollateralDays = 10 * 365;
-constexpr size_t kMaxCertFileLen = 64 * 1024;
+constexpr size_t kMaxCertFileLen = size_t{64} * 1024;
 
 // Not routable (RFC 2606 .invalid): the shape of Intel's CRL distribution
 // points, so tools that read them (ca=platform) behave, without a real host.

@@ -26,7 +26,9 @@ using ::mra::testing::IsOk;
 using ::mra::testing::MakeTempDir;
 using ::mra::testing::StatusIs;
 
-const absl::Time kNow = absl::FromUnixSeconds(1893456000);  // 2030-01-01.
+// 2030-01-01, the fixed "now" of these tests.
+constexpr int64_t kNowUnix = 1893456000;
+absl::Time TestNow() { return absl::FromUnixSeconds(kNowUnix); }
 
 std::string Read(const std::string& dir, std::string_view file) {
   absl::StatusOr<std::string> s =
@@ -148,7 +150,7 @@ class SimDirTest : public ::testing::Test {
     info_ = *info;
   }
 
-  FixedClock clock_{kNow};
+  FixedClock clock_{TestNow()};
   std::string dir_;
   SimDirInfo info_;
 };
@@ -198,12 +200,12 @@ TEST_F(SimDirTest, CertificatesAreShapedLikeIntelsAndChainToTheDevRoot) {
     crypto::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
     ASSERT_EQ(X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted), 1);
     X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()),
-                               absl::ToTimeT(kNow));
+                               absl::ToTimeT(TestNow()));
     EXPECT_EQ(X509_verify_cert(ctx.get()), 1)
         << X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
   }
   sk_X509_free(untrusted);
-  EXPECT_EQ(info_.certs_not_after, kNow + absl::Hours(24 * 3650));
+  EXPECT_EQ(info_.certs_not_after, TestNow() + absl::Hours(24 * 3650));
 }
 
 TEST_F(SimDirTest, PckCertificateCarriesTheSgxExtension) {
@@ -239,8 +241,8 @@ TEST_F(SimDirTest, CollateralLoadsAndItsSignaturesVerify) {
   EXPECT_EQ(c.tcb_info.tee, collateral::TeeType::kSgx);
   EXPECT_EQ(c.tcb_info.fmspc, p.fmspc);
   EXPECT_EQ(c.tcb_info.pce_id, p.pce_id);
-  EXPECT_EQ(c.tcb_info.issue_date, kNow - absl::Hours(24));
-  EXPECT_EQ(c.tcb_info.next_update, kNow + absl::Hours(24 * 30));
+  EXPECT_EQ(c.tcb_info.issue_date, TestNow() - absl::Hours(24));
+  EXPECT_EQ(c.tcb_info.next_update, TestNow() + absl::Hours(24 * 30));
   ASSERT_EQ(c.tcb_info.tcb_levels.size(), 2u);
   EXPECT_EQ(c.tcb_info.tcb_levels[0].status, collateral::TcbStatus::kUpToDate);
   EXPECT_EQ(c.tcb_info.tcb_levels[0].sgx_components, p.sgx_tcb_components);
@@ -284,7 +286,7 @@ TEST_F(SimDirTest, CollateralLoadsAndItsSignaturesVerify) {
   EXPECT_EQ(X509_NAME_cmp(X509_CRL_get_issuer(c.pck_crl.get()),
                           X509_get_subject_name(ca.get())),
             0);
-  EXPECT_EQ(info_.collateral_next_update, kNow + absl::Hours(24 * 30));
+  EXPECT_EQ(info_.collateral_next_update, TestNow() + absl::Hours(24 * 30));
 }
 
 TEST_F(SimDirTest, ReRunningRequiresForce) {
@@ -303,7 +305,7 @@ TEST_F(SimDirTest, RefreshKeepsKeysAndCertsAndMovesTheDates) {
   std::string root = Read(dir_, kSimRootCertFile);
   std::string pck = Read(dir_, kSimPckCertFile);
   std::string key = Read(dir_, kSimPckKeyFile);
-  FixedClock later(kNow + absl::Hours(24 * 45));
+  FixedClock later(TestNow() + absl::Hours(24 * 45));
   SimRefreshOptions opts;
   opts.clock = &later;
   MRA_ASSERT_OK_AND_ASSIGN(SimDirInfo refreshed,
@@ -313,11 +315,11 @@ TEST_F(SimDirTest, RefreshKeepsKeysAndCertsAndMovesTheDates) {
   EXPECT_EQ(Read(dir_, kSimPckCertFile), pck);
   EXPECT_EQ(Read(dir_, kSimPckKeyFile), key);
   EXPECT_EQ(refreshed.collateral_next_update,
-            kNow + absl::Hours(24 * 45) + absl::Hours(24 * 30));
+            TestNow() + absl::Hours(24 * 45) + absl::Hours(24 * 30));
   MRA_ASSERT_OK_AND_ASSIGN(
       collateral::Collateral c,
       collateral::ParseCollateralJson(Read(dir_, kSimCollateralFile)));
-  EXPECT_EQ(c.tcb_info.issue_date, kNow + absl::Hours(24 * 44));
+  EXPECT_EQ(c.tcb_info.issue_date, TestNow() + absl::Hours(24 * 44));
   EXPECT_EQ(c.qe_identity.next_update, refreshed.collateral_next_update);
   auto* number = static_cast<ASN1_INTEGER*>(
       X509_CRL_get_ext_d2i(c.pck_crl.get(), NID_crl_number, nullptr, nullptr));
@@ -333,7 +335,7 @@ TEST_F(SimDirTest, RefreshKeepsKeysAndCertsAndMovesTheDates) {
 }
 
 TEST_F(SimDirTest, RefreshRefusesWhenTheCertificatesWouldExpireFirst) {
-  FixedClock late(kNow + absl::Hours(24 * 3640));
+  FixedClock late(TestNow() + absl::Hours(24 * 3640));
   SimRefreshOptions opts;
   opts.clock = &late;
   EXPECT_THAT(RefreshSimCollateral(dir_, opts),

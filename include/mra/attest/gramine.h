@@ -29,7 +29,7 @@
 namespace mra::attest {
 
 // Largest quote read from a device (real SGX / TDX quotes are 4-10 KiB).
-inline constexpr size_t kMaxDeviceQuoteLen = 256 * 1024;
+inline constexpr size_t kMaxDeviceQuoteLen = size_t{256} * 1024;
 
 struct GramineOptions {
   std::string base_dir = "/dev/attestation";

@@ -18,7 +18,7 @@
 namespace mra::attest {
 
 // Largest private key file accepted.
-inline constexpr size_t kMaxKeyFileLen = 32 * 1024;
+inline constexpr size_t kMaxKeyFileLen = size_t{32} * 1024;
 
 // LoadPrivateKeyFile reads a private key PEM.
 // @return kNotFound when missing; kFailedPrecondition when the file is

@@ -57,7 +57,7 @@ namespace mra::attest {
 
 inline constexpr std::string_view kSigstructFormat = "mra-sim-sigstruct/1";
 inline constexpr std::string_view kSigstructSuffix = ".sigstruct";
-inline constexpr size_t kMaxSigstructLen = 64 * 1024;
+inline constexpr size_t kMaxSigstructLen = size_t{64} * 1024;
 
 // SGX ATTRIBUTES flag bits.
 inline constexpr uint64_t kAttributeInit = 0x01;

@@ -116,7 +116,7 @@ Der DerWriter::Boolean(bool value) {
     return Fail("ASN1_TYPE_new");
   }
   // For V_ASN1_BOOLEAN, ASN1_TYPE_set1 stores TRUE iff `value` is non-null.
-  static const int kTrue = 1;
+  static constexpr int kTrue = 1;
   if (ASN1_TYPE_set1(t.get(), V_ASN1_BOOLEAN, value ? &kTrue : nullptr) != 1) {
     return Fail("ASN1_TYPE_set1");
   }

@@ -164,8 +164,8 @@ absl::StatusOr<SimMetadata> ParseSimMetadata(std::string_view json) {
                        GetString(j, "development_only", ""));
   SimMetadata m;
   MRA_ASSIGN_OR_RETURN(m.created, GetTime(j, "created", ""));
-  MRA_ASSIGN_OR_RETURN(uint64_t days,
-                       GetUnsigned(j, "collateral_days", "", 100 * 365));
+  MRA_ASSIGN_OR_RETURN(uint64_t days, GetUnsigned(j, "collateral_days", "",
+                                                  uint64_t{100} * 365));
   m.collateral_days = static_cast<int>(days);
   MRA_ASSIGN_OR_RETURN(m.crl_number,
                        GetUnsigned(j, "crl_number", "", uint64_t{1} << 62));

@@ -37,7 +37,7 @@
 namespace mra::attest::internal {
 
 inline constexpr std::string_view kSimDirFormat = "mra-sim-dir/1";
-inline constexpr size_t kMaxSimMetadataLen = 64 * 1024;
+inline constexpr size_t kMaxSimMetadataLen = size_t{64} * 1024;
 
 struct SimMetadata {
   absl::Time created;
