@@ -9,21 +9,22 @@
 # 2. installs the pinned peers from bench/js/package-lock.json (npm ci) if
 #    bench/js/node_modules is missing;
 # 3. runs, single-threaded and pinned to one CPU (taskset -c $MRA_BENCH_CPU,
-#    default 0, when taskset exists): dcap_benchmark --benchmark_format=json
-#    and bench/js/dcap_peers.mjs (@phala/dcap-qvl and @phala/dcap-qvl-web);
+#    default 0, when taskset exists), in interleaved rounds so both sides see
+#    the same machine conditions: dcap_benchmark --benchmark_format=json,
+#    then bench/js/dcap_peers.mjs (@phala/dcap-qvl and @phala/dcap-qvl-web);
 # 4. prints one table: per case, mra cold and cached, both peers, the ratio of
 #    the faster peer to mra cold and to mra cached, and PASS/FAIL against the
 #    targets (>= 10x cold, >= 30x cached).
 #
 # Each side checks the verdict (status + advisory IDs from
 # shared/testdata/dcap/cases.json) before timing and aborts otherwise.
-# Raw JSON goes to BUILD_DIR/bench/results/. Exit status: 0 when every target
+# Raw JSON goes to BUILD_DIR/bench/results/dcap-<time>/. Exit status: 0 when every target
 # is met, 1 when one is missed (MRA_BENCH_ALLOW_FAIL=1 turns that into 0),
 # 2 on usage errors, 3 when a step fails.
 #
 # Environment: MRA_SHARED_DIR (default ../shared beside the repository),
 # MRA_BENCH_CPU (CPU to pin to), MRA_BENCH_MIN_TIME (seconds per measurement,
-# default 1), MRA_BENCH_REPETITIONS (default 5; medians are reported),
+# default 1), MRA_BENCH_REPETITIONS (rounds, default 5; medians are reported),
 # MRA_BENCH_METRIC (cpu, the default: CPU time per operation, which equals
 # wall time on an idle machine and is far less disturbed by other processes
 # on a shared one; or real: wall time).
@@ -85,42 +86,46 @@ load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
 if python3 -c "import sys; sys.exit(0 if float('$load') > 1.0 else 1)"; then
   echo "compare_dcap: WARNING: load average $load: other processes compete for the CPUs; numbers will be noisy" >&2
 fi
-results=$build/bench/results
-mkdir -p "$results"
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-ours=$results/dcap_benchmark-$stamp.json
-peers=$results/dcap_peers-$stamp.json
+run=$build/bench/results/dcap-$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$run"
 
-log "mra: dcap_benchmark (${pin[*]:-unpinned}, ${reps} x ${min_time}s per case)"
-MRA_SHARED_DIR=$shared "${pin[@]}" "$bench_bin" \
-  --benchmark_format=json --benchmark_out_format=json --benchmark_out="$ours" \
-  --benchmark_min_time="$min_time" --benchmark_repetitions="$reps" \
-  --benchmark_report_aggregates_only=true >/dev/null || die "dcap_benchmark failed"
-
-log "peers: bench/js/dcap_peers.mjs (${pin[*]:-unpinned}, ${reps} x ${min_time}s per case)"
-"${pin[@]}" node "$root/bench/js/dcap_peers.mjs" --shared "$shared" \
-  --min-time "$min_time" --rounds "$reps" >"$peers" || die "dcap_peers.mjs failed"
+# Interleaved rounds (mra, then the peers, REPS times) so that both sides
+# sample the same machine conditions; medians are taken over the rounds.
+for ((i = 1; i <= reps; i++)); do
+  log "round $i/$reps: mra dcap_benchmark (${pin[*]:-unpinned}, ${min_time}s per case)"
+  MRA_SHARED_DIR=$shared "${pin[@]}" "$bench_bin" \
+    --benchmark_format=json --benchmark_out_format=json \
+    --benchmark_out="$run/mra-$i.json" --benchmark_min_time="$min_time" \
+    >/dev/null || die "dcap_benchmark failed"
+  log "round $i/$reps: peers bench/js/dcap_peers.mjs (${pin[*]:-unpinned}, ${min_time}s per case)"
+  "${pin[@]}" node "$root/bench/js/dcap_peers.mjs" --shared "$shared" \
+    --min-time "$min_time" --rounds 1 >"$run/peers-$i.json" 2>"$run/peers-$i.log" ||
+    { cat "$run/peers-$i.log" >&2; die "dcap_peers.mjs failed"; }
+done
 
 # --- 4. table ---------------------------------------------------------------
 set +e
-python3 - "$ours" "$peers" "$metric" <<'EOF'
-import json, sys
+python3 - "$run" "$reps" "$metric" <<'EOF'
+import json, statistics, sys
 
 COLD_TARGET, CACHED_TARGET = 10.0, 30.0
-ours = json.load(open(sys.argv[1]))
-peers = json.load(open(sys.argv[2]))
-metric = sys.argv[3]  # "cpu" or "real"
+run, reps, metric = sys.argv[1], int(sys.argv[2]), sys.argv[3]  # metric: cpu|real
+ours_runs = [json.load(open(f"{run}/mra-{i}.json")) for i in range(1, reps + 1)]
+peer_runs = [json.load(open(f"{run}/peers-{i}.json")) for i in range(1, reps + 1)]
+ours, peers = ours_runs[0], peer_runs[0]
 
 def to_us(value, unit):
     return value * {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[unit]
 
-# dcap/<kind>/<case> -> median time (of the chosen metric) in microseconds.
-mra = {}
-for b in ours["benchmarks"]:
-    if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
-        continue
-    name = b.get("run_name", b["name"])
-    mra[name] = to_us(b[f"{metric}_time"], b["time_unit"])
+# dcap/<kind>/<case> -> median over rounds of the chosen metric, in µs.
+samples = {}
+for r in ours_runs:
+    for b in r["benchmarks"]:
+        samples.setdefault(b["name"], []).append(to_us(b[f"{metric}_time"], b["time_unit"]))
+mra = {k: statistics.median(v) for k, v in samples.items()}
+key = "cpu_us_per_op" if metric == "cpu" else "us_per_op"
+def peer(case, name):
+    return statistics.median(r["cases"][case]["peers"][name][key] for r in peer_runs)
 
 ctx = ours.get("context", {})
 print()
@@ -140,12 +145,11 @@ for case, entry in peers["cases"].items():
     cold = mra.get(f"dcap/cold/{case}")
     cached = mra.get(f"dcap/cached/{case}")
     if cold is None or cached is None:
-        print(f"compare_dcap: no mra verification result for {case} in {sys.argv[1]}",
+        print(f"compare_dcap: no mra verification result for {case} in {run}",
               file=sys.stderr)
         missing = True
-    key = "cpu_us_per_op" if metric == "cpu" else "us_per_op"
-    js = entry["peers"]["js"][key]
-    wasm = entry["peers"]["wasm"][key]
+    js = peer(case, "js")
+    wasm = peer(case, "wasm")
     faster = min(js, wasm)
     rc = None if cold is None else faster / cold
     rk = None if cached is None else faster / cached
@@ -161,10 +165,11 @@ for r in rows:
     print("| " + " | ".join(r) + " |")
 print()
 what = "CPU time" if metric == "cpu" else "wall time"
-print(f"µs = median over repetitions of {what} per operation, single thread pinned to one CPU; "
-      "ratio = faster peer / mra")
-print(f"load average at start: {peers.get('loadavg_at_start')}")
-print(f"raw results: {sys.argv[1]}\n             {sys.argv[2]}")
+print(f"µs = median over {reps} interleaved rounds of {what} per operation, single thread "
+      "pinned to one CPU; ratio = faster peer / mra")
+print("load average at each peer round: " + "; ".join(
+    (r.get("loadavg_at_start") or "?").split(" ")[0] for r in peer_runs))
+print(f"raw results: {run}/")
 floor = [f"{k.split('/')[-1]} {v:.1f} µs" for k, v in sorted(mra.items()) if k.startswith("dcap/floor/")]
 if floor:
     print(f"mra building blocks ({ctx.get('openssl', 'OpenSSL')}): " + ", ".join(floor))
