@@ -52,7 +52,8 @@ class AuthenticationService final : public v1::Authentication::Service {
     absl::Status s =
         auth_->CreateUser(request->username(), request->password());
     if (s.ok()) {
-      spdlog::info("user created username={}", request->username());
+      spdlog::info("user created username={}",
+                   internal::Printable(request->username()));
     }
     return Answer(s, "CreateUser");
   }
@@ -70,11 +71,13 @@ class AuthenticationService final : public v1::Authentication::Service {
         auth_->IssueToken(request->username(), request->password());
     if (!token.ok()) {
       if (absl::IsUnauthenticated(token.status())) {
-        spdlog::info("login refused username={}", request->username());
+        spdlog::info("login refused username={}",
+                     internal::Printable(request->username()));
       }
       return Answer(token.status(), "IssueToken");
     }
-    spdlog::info("login accepted username={}", request->username());
+    spdlog::info("login accepted username={}",
+                 internal::Printable(request->username()));
     response->set_token(std::move(token->token));
     response->set_expires_unix_seconds(absl::ToUnixSeconds(token->expires));
     return ::grpc::Status::OK;

@@ -145,7 +145,7 @@ TEST_F(AuthenticatorTest, TokensExpire) {
 TEST_F(AuthenticatorTest, MalformedTokensRefused) {
   auto auth = OpenAuth();
   ASSERT_NE(auth, nullptr);
-  for (std::string token :
+  for (const std::string& token :
        {std::string(), std::string(63, 'a'), std::string(64, 'g'),
         std::string(65, 'a'), std::string(64, 'a')}) {
     EXPECT_THAT(auth->ValidateToken(token),
@@ -216,7 +216,7 @@ TEST(PasswordHashTest, KnownAnswer) {
 }
 
 TEST(PasswordHashTest, MalformedEncodingsRefused) {
-  for (std::string encoded : {
+  for (const std::string& encoded : {
            std::string(""),
            std::string("scrypt$ln=10,r=8,p=1$00$00"),
            std::string("$bcrypt$ln=10,r=8,p=1$" + std::string(32, '0') + "$" +

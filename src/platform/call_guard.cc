@@ -4,6 +4,7 @@
 
 #include "src/platform/internal/call_guard.h"
 
+#include "fmt/format.h"
 #include "spdlog/spdlog.h"
 
 #include "mra/base/strings.h"
@@ -42,6 +43,23 @@ namespace mra::platform::internal {
                who);
   *out_peer = std::move(*peer);
   return ::grpc::Status::OK;
+}
+
+std::string Printable(std::string_view text) {
+  constexpr size_t kMaxShown = 64;
+  std::string out;
+  for (size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      StrAppend(&out, fmt::format("\\x{:02x}", c));
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (text.size() > kMaxShown) {
+    out += "...";
+  }
+  return out;
 }
 
 ::grpc::Status ToGrpcStatus(const absl::Status& status) {

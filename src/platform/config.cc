@@ -407,6 +407,9 @@ absl::Status ParseRoot(const toml::table& root, std::string_view origin,
     }
     MRA_RETURN_IF_ERROR(r.Bool("allow_debug", &p.allow_debug));
     MRA_RETURN_IF_ERROR(r.Duration("cert_lifetime", &p.cert_lifetime));
+    MRA_RETURN_IF_ERROR(r.Bool("allow_simulation", &p.allow_simulation));
+    MRA_RETURN_IF_ERROR(
+        r.Path("simulation_root", base_dir, &p.simulation_root));
     MRA_RETURN_IF_ERROR(r.Finish());
   }
 
@@ -442,6 +445,9 @@ void FillDerived(DeploymentConfig* config) {
   }
   if (config->attester.sim_dir.empty()) {
     config->attester.sim_dir = Join(config->data_dir, "sim");
+  }
+  if (config->policy.simulation_root.empty()) {
+    config->policy.simulation_root = Join(config->attester.sim_dir, "root.pem");
   }
   for (auto& [name, s] : config->services) {
     if (s.address.empty()) {
@@ -593,6 +599,8 @@ std::string FormatDeploymentConfig(const DeploymentConfig& config) {
                 ToArray(config.policy.accepted_tcb_statuses));
   policy.insert("allow_debug", config.policy.allow_debug);
   policy.insert("cert_lifetime", DurationText(config.policy.cert_lifetime));
+  policy.insert("allow_simulation", config.policy.allow_simulation);
+  policy.insert("simulation_root", config.policy.simulation_root);
   root.insert("policy", std::move(policy));
 
   toml::table services;

@@ -53,6 +53,8 @@ TEST(ConfigTest, DefaultsNeedNoFile) {
   EXPECT_THAT(c.policy.accepted_tcb_statuses, ElementsAre("UpToDate"));
   EXPECT_FALSE(c.policy.allow_debug);
   EXPECT_EQ(c.policy.cert_lifetime, absl::Hours(1));
+  EXPECT_FALSE(c.policy.allow_simulation);
+  EXPECT_EQ(c.policy.simulation_root, "mra-data/sim/root.pem");
   EXPECT_EQ(c.authentication.scrypt_log2_n, 15u);
   EXPECT_EQ(c.storage.max_value_bytes, 1024u * 1024u);
 }
@@ -87,6 +89,8 @@ path = "collateral.json"
 accepted_tcb_statuses = ["UpToDate", "SWHardeningNeeded"]
 allow_debug = true
 cert_lifetime = "15m"
+allow_simulation = true
+simulation_root = "dev/root.pem"
 
 [services.frontend]
 listen = "0.0.0.0:443"
@@ -121,6 +125,8 @@ max_value_bytes = 4096
               ElementsAre("UpToDate", "SWHardeningNeeded"));
   EXPECT_TRUE(c.policy.allow_debug);
   EXPECT_EQ(c.policy.cert_lifetime, absl::Minutes(15));
+  EXPECT_TRUE(c.policy.allow_simulation);
+  EXPECT_EQ(c.policy.simulation_root, "/etc/mra/dev/root.pem");
   EXPECT_EQ(c.Service("frontend").listen, "0.0.0.0:443");
   EXPECT_EQ(c.Service("frontend").address, "frontend.internal:443");
   EXPECT_EQ(c.Service("frontend").data_dir, "/var/lib/mra/frontend");
@@ -143,6 +149,7 @@ deployment = "x"
 [policy]
 cert_lifetime = "1h30m"
 accepted_tcb_statuses = ["OutOfDate", "UpToDate"]
+allow_simulation = true
 [services.storage]
 max_value_bytes = 77
 [collateral]
@@ -154,6 +161,8 @@ path = "/c.json"
   EXPECT_EQ(back.policy.cert_lifetime, absl::Minutes(90));
   EXPECT_EQ(back.storage.max_value_bytes, 77u);
   EXPECT_EQ(back.collateral.path, "/c.json");
+  EXPECT_TRUE(back.policy.allow_simulation);
+  EXPECT_EQ(back.policy.simulation_root, c.policy.simulation_root);
   EXPECT_THAT(back.policy.accepted_tcb_statuses,
               ElementsAre("OutOfDate", "UpToDate"));
 }
@@ -243,7 +252,7 @@ TEST(ConfigTest, InconsistentServices) {
 TEST(ConfigTest, SyntaxErrorsNameTheLine) {
   ExpectError("deployment = \"x\"\n[manifest\n", "test.toml:2:");
   ExpectError("a = 1\na = 2\n", "test.toml:2:");
-  EXPECT_THAT(Parse(std::string("deployment = \"x\0\"", 18)),
+  EXPECT_THAT(Parse(std::string("deployment = \"x\0\"", 17)),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Parse(std::string(kMaxConfigLen + 1, '#')),
               StatusIs(absl::StatusCode::kInvalidArgument));

@@ -64,8 +64,8 @@ std::unique_ptr<::grpc::ClientContext> ForwardContext(
 class FrontendService final : public v1::Frontend::Service {
  public:
   FrontendService(const ServiceContext& context,
-                  std::shared_ptr<::grpc::Channel> authentication,
-                  std::shared_ptr<::grpc::Channel> storage)
+                  const std::shared_ptr<::grpc::Channel>& authentication,
+                  const std::shared_ptr<::grpc::Channel>& storage)
       : transport_(context.transport),
         acl_(context.acl),
         authentication_(v1::Authentication::NewStub(authentication)),
@@ -211,8 +211,7 @@ absl::StatusOr<std::unique_ptr<::grpc::Service>> MakeFrontendService(
   MRA_ASSIGN_OR_RETURN(auto authentication,
                        DialPeer(context, kAuthenticationService));
   MRA_ASSIGN_OR_RETURN(auto storage, DialPeer(context, kStorageService));
-  return std::make_unique<FrontendService>(context, std::move(authentication),
-                                           std::move(storage));
+  return std::make_unique<FrontendService>(context, authentication, storage);
 }
 
 }  // namespace mra::platform

@@ -131,6 +131,7 @@ TEST_F(KvStoreTest, ConcurrentReadersAndWritersAllDurable) {
     auto store = OpenStore();
     ASSERT_NE(store, nullptr);
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&store, t] {
         std::string owner = "user" + std::to_string(t);

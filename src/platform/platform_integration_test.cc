@@ -33,10 +33,10 @@ using ::mra::testing::StatusIs;
 constexpr InsecureTransportForTestsOptIn kOptIn{
     .i_understand_this_is_unauthenticated = true};
 
-const ServiceDefinition kStorage{&kStorageAcl, &MakeStorageService};
-const ServiceDefinition kAuthentication{&kAuthenticationAcl,
-                                        &MakeAuthenticationService};
-const ServiceDefinition kFrontend{&kFrontendAcl, &MakeFrontendService};
+constexpr ServiceDefinition kStorage{&kStorageAcl, &MakeStorageService};
+constexpr ServiceDefinition kAuthentication{&kAuthenticationAcl,
+                                            &MakeAuthenticationService};
+constexpr ServiceDefinition kFrontend{&kFrontendAcl, &MakeFrontendService};
 
 std::unique_ptr<Transport> InsecureAs(std::string_view self) {
   absl::StatusOr<std::unique_ptr<Transport>> t =

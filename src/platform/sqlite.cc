@@ -190,7 +190,7 @@ absl::Status SqliteStatement::BindText(int index, std::string_view text) {
 absl::Status SqliteStatement::BindBlob(int index, std::string_view bytes) {
   MRA_ASSIGN_OR_RETURN(int len, IntLength(bytes.size()));
   // A non-null pointer, so an empty value is an empty BLOB, not NULL.
-  static const char kEmpty = 0;
+  static constexpr char kEmpty = 0;
   const char* data = bytes.empty() ? &kEmpty : bytes.data();
   int rc = sqlite3_bind_blob(stmt_, index, data, len, SQLITE_TRANSIENT);
   return rc == SQLITE_OK ? absl::OkStatus() : Error(rc, "bind");

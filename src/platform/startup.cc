@@ -22,7 +22,7 @@ namespace mra::platform {
 namespace {
 
 // Detached signatures are a few hundred bytes (RSA-4096: 512).
-constexpr size_t kMaxSignatureLen = 16 * 1024;
+constexpr size_t kMaxSignatureLen = size_t{16} * 1024;
 
 absl::StatusOr<std::string> ReadNamed(const std::string& what,
                                       const std::string& path, size_t max_len) {

@@ -32,8 +32,8 @@ using ::testing::HasSubstr;
 
 std::string Hex64(char c) { return std::string(64, c); }
 
-std::string ManifestText(int version, std::vector<std::string> services,
-                         std::string deployment = "demo") {
+std::string ManifestText(int version, const std::vector<std::string>& services,
+                         const std::string& deployment = "demo") {
   std::string text = "version = " + std::to_string(version) +
                      "\nexpires = 2031-01-01T00:00:00Z\n"
                      "deployment = \"" +

@@ -39,8 +39,8 @@ class StorageService final : public v1::Storage::Service {
     absl::Status s =
         store_->Put(request->owner(), request->key(), request->value());
     if (!s.ok() && !absl::IsInvalidArgument(s)) {
-      spdlog::error("storage put failed owner={} status={}", request->owner(),
-                    s.ToString());
+      spdlog::error("storage put failed owner={} status={}",
+                    internal::Printable(request->owner()), s.ToString());
       return {::grpc::StatusCode::INTERNAL, "write failed; nothing stored"};
     }
     return ToGrpcStatus(s);
@@ -60,7 +60,8 @@ class StorageService final : public v1::Storage::Service {
     if (!value.ok()) {
       if (!absl::IsInvalidArgument(value.status()) &&
           !absl::IsNotFound(value.status())) {
-        spdlog::error("storage get failed owner={} status={}", request->owner(),
+        spdlog::error("storage get failed owner={} status={}",
+                      internal::Printable(request->owner()),
                       value.status().ToString());
         return {::grpc::StatusCode::INTERNAL, "read failed"};
       }

@@ -44,7 +44,7 @@ constexpr int kExitUsage = 2;
 constexpr int kExitError = 3;
 
 // Values larger than this are refused before sending (gRPC's default limit).
-constexpr size_t kMaxValueFileLen = 4 * 1024 * 1024;
+constexpr size_t kMaxValueFileLen = size_t{4} * 1024 * 1024;
 
 struct UsageError {
   std::string message;
@@ -124,9 +124,7 @@ std::string Token(const std::string& flag) {
   return mra::StrCat(mra::TrimAsciiWhitespace(env));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   CLI::App app{"mra-client: user operations against the mra platform frontend"};
   app.require_subcommand(1);
   std::string config_path;
@@ -279,4 +277,15 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "mra-client: internal error: " << e.what() << "\n";
+    return kExitError;
+  }
 }

@@ -31,6 +31,8 @@
 //   accepted_tcb_statuses = ["UpToDate"]
 //   allow_debug = false
 //   cert_lifetime = "1h"           # absl duration: "90s", "1h30m"
+//   allow_simulation = false       # accept quotes of simulation_root
+//   simulation_root = "<sim_dir>/root.pem"   # read only when allowed
 //
 //   [services.frontend]            # likewise authentication (7701),
 //   listen = "127.0.0.1:7700"      #   storage (7702)
@@ -85,7 +87,7 @@ inline constexpr std::array<std::string_view, 6> kAcceptableTcbStatuses = {
     "OutOfDateConfigurationNeeded"};
 
 // Largest config file read.
-inline constexpr size_t kMaxConfigLen = 256 * 1024;
+inline constexpr size_t kMaxConfigLen = size_t{256} * 1024;
 
 // ServiceConfig is one [services.NAME] table.
 struct ServiceConfig {
@@ -122,6 +124,13 @@ struct PolicyConfig {
   std::vector<std::string> accepted_tcb_statuses = {"UpToDate"};
   bool allow_debug = false;
   absl::Duration cert_lifetime = absl::Hours(1);
+  // WARNING: development only. Trust quotes that chain to the development
+  // root in `simulation_root` (a sim dir's root.pem, `mra sim init`) in
+  // addition to Intel's. Without it, simulation quotes are refused
+  // (SIMULATION_NOT_TRUSTED / ROOT_CA_UNTRUSTED), including this service's
+  // own when it runs the sim attester.
+  bool allow_simulation = false;
+  std::string simulation_root;  // Default: <attester.sim_dir>/root.pem.
 };
 
 // AuthenticationConfig: [services.authentication] tunables.

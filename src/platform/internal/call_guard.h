@@ -33,6 +33,11 @@ namespace mra::platform::internal {
                                const ServiceAcl& acl, std::string_view method,
                                std::string* out_peer);
 
+// Printable renders untrusted text (user names, keys) for a log line: at most
+// 64 characters, anything outside printable ASCII (and the quote and
+// backslash) escaped as \xNN, so a request cannot forge log lines.
+std::string Printable(std::string_view text);
+
 // ToGrpcStatus maps an absl::Status to gRPC (same code numbers).
 ::grpc::Status ToGrpcStatus(const absl::Status& status);
 

@@ -24,7 +24,7 @@ namespace mra::platform::internal {
 // KvLimits bounds what KvStore accepts.
 struct KvLimits {
   size_t max_key_len = 1024;
-  size_t max_value_len = 1024 * 1024;
+  size_t max_value_len = size_t{1024} * 1024;
 };
 
 // Owners are user names: 1..64 characters of [A-Za-z0-9_.@-].
