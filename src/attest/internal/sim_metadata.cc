@@ -75,7 +75,8 @@ absl::StatusOr<absl::Time> GetTime(const Json& obj, const char* key,
   MRA_ASSIGN_OR_RETURN(std::string s, GetString(obj, key, path));
   absl::Time t;
   std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, s, &t, &err)) {
+  if (!absl::ParseTime(absl::RFC3339_full, s, &t, &err) ||
+      t == absl::InfinitePast() || t == absl::InfiniteFuture()) {
     return Bad(StrCat(path, key), "expected an RFC 3339 date-time");
   }
   return t;
