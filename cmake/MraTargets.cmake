@@ -23,6 +23,8 @@ function(mra_test name)
     set(ARG_TIMEOUT 300)
   endif()
   add_executable(${name} ${ARG_SOURCES})
+  # Tests may include internal headers (src/<area>/internal/...).
+  target_include_directories(${name} PRIVATE "${CMAKE_SOURCE_DIR}")
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} mra_testing GTest::gtest
                                         GTest::gmock GTest::gtest_main)
   mra_strict_flags(${name})
