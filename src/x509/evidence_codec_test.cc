@@ -192,17 +192,14 @@ TEST_P(BadClaimsTest, IsMalformed) {
 
 // "pubkey-hash" = 6b7075626b65792d68617368; a good value = 5824 8201 5820
 // 11*32.
-const std::string kKey = "6b7075626b65792d68617368";
-const std::string kGoodValue =
-    "58248201"
-    "5820" +
-    std::string(64, '1');
+std::string Key() { return "6b7075626b65792d68617368"; }
+std::string GoodValue() { return "582482015820" + std::string(64, '1'); }
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, BadClaimsTest,
     ::testing::Values(
         BadCase{"NotAMap", "80", "map"}, BadCase{"EmptyMap", "a0", "0 claims"},
-        BadCase{"IndefiniteMap", "bf" + kKey + kGoodValue + "ff", "map"},
+        BadCase{"IndefiniteMap", "bf" + Key() + GoodValue() + "ff", "map"},
         BadCase{"TooManyClaims", "b1", "17 claims"},
         BadCase{"NoPubkeyHash",
                 "a1"
@@ -212,35 +209,35 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"IntegerKey",
                 "a1"
                 "01" +
-                    kGoodValue,
+                    GoodValue(),
                 "key 0"},
-        BadCase{"DuplicateKey", "a2" + kKey + kGoodValue + kKey + kGoodValue,
-                "repeats"},
-        BadCase{"TextValue", "a1" + kKey + "6161", "not a definite byte"},
+        BadCase{"DuplicateKey",
+                "a2" + Key() + GoodValue() + Key() + GoodValue(), "repeats"},
+        BadCase{"TextValue", "a1" + Key() + "6161", "not a definite byte"},
         BadCase{"UnsupportedAlg",
-                "a1" + kKey +
+                "a1" + Key() +
                     "5824"
                     "8202"
                     "5820" +
                     std::string(64, '1'),
                 "unsupported hash-alg-id 2"},
         BadCase{"ShortHash",
-                "a1" + kKey +
+                "a1" + Key() +
                     "5814"
                     "8201"
                     "5810" +
                     std::string(32, '1'),
                 "16 bytes, expected 32"},
-        BadCase{"EntryNotArray", "a1" + kKey + "4101", "2-element array"},
+        BadCase{"EntryNotArray", "a1" + Key() + "4101", "2-element array"},
         BadCase{"EntryTrailing",
-                "a1" + kKey +
+                "a1" + Key() +
                     "5825"
                     "8201"
                     "5820" +
                     std::string(64, '1') + "00",
                 "trailing"},
-        BadCase{"MapTrailing", "a1" + kKey + kGoodValue + "00", "trailing"},
-        BadCase{"Truncated", "a1" + kKey + "5823", "not a definite byte"}),
+        BadCase{"MapTrailing", "a1" + Key() + GoodValue() + "00", "trailing"},
+        BadCase{"Truncated", "a1" + Key() + "5823", "not a definite byte"}),
     [](const ::testing::TestParamInfo<BadCase>& tp) { return tp.param.name; });
 
 TEST(OidsTest, ByteConstantsMatchTheDottedOids) {

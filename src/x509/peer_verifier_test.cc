@@ -428,6 +428,7 @@ TEST_F(PeerVerifierTest, AccessControlIsRecheckedOnCacheHits) {
 TEST_F(PeerVerifierTest, ConcurrentVerifyAndManifestReload) {
   auto server = Server(/*cached=*/true);
   std::vector<std::string> pems;
+  pems.reserve(4);
   for (int i = 0; i < 4; ++i) {
     pems.push_back(Cert(i % 2 == 0 ? "frontend" : "frontend-v2"));
   }
@@ -435,6 +436,7 @@ TEST_F(PeerVerifierTest, ConcurrentVerifyAndManifestReload) {
   auto m4 = MakeManifest(ManifestText(4));
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
+  threads.reserve(5);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 40; ++i) {

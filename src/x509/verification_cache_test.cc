@@ -23,14 +23,14 @@ PeerIdentity Named(const std::string& service) {
   return id;
 }
 
-const absl::Time kNow = TestNow();
-const absl::Time kLater = kNow + absl::Hours(1);
+absl::Time Now() { return TestNow(); }
+absl::Time Later() { return TestNow() + absl::Hours(1); }
 
 TEST(VerificationCacheTest, HitAndMissAreCounted) {
   VerificationCache cache;
-  EXPECT_FALSE(cache.Lookup(KeyFor(1), kNow).has_value());
-  cache.Insert(KeyFor(1), Named("a"), kLater, kNow);
-  std::optional<PeerIdentity> got = cache.Lookup(KeyFor(1), kNow);
+  EXPECT_FALSE(cache.Lookup(KeyFor(1), Now()).has_value());
+  cache.Insert(KeyFor(1), Named("a"), Later(), Now());
+  std::optional<PeerIdentity> got = cache.Lookup(KeyFor(1), Now());
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->service, "a");
   VerificationCache::Stats stats = cache.stats();
@@ -41,50 +41,50 @@ TEST(VerificationCacheTest, HitAndMissAreCounted) {
 
 TEST(VerificationCacheTest, KeyIncludesManifestDigestAndVersion) {
   VerificationCache cache;
-  cache.Insert(KeyFor(1, 1, 1), Named("a"), kLater, kNow);
-  EXPECT_FALSE(cache.Lookup(KeyFor(1, 2, 1), kNow).has_value());
-  EXPECT_FALSE(cache.Lookup(KeyFor(1, 1, 2), kNow).has_value());
-  EXPECT_FALSE(cache.Lookup(KeyFor(2, 1, 1), kNow).has_value());
-  EXPECT_TRUE(cache.Lookup(KeyFor(1, 1, 1), kNow).has_value());
+  cache.Insert(KeyFor(1, 1, 1), Named("a"), Later(), Now());
+  EXPECT_FALSE(cache.Lookup(KeyFor(1, 2, 1), Now()).has_value());
+  EXPECT_FALSE(cache.Lookup(KeyFor(1, 1, 2), Now()).has_value());
+  EXPECT_FALSE(cache.Lookup(KeyFor(2, 1, 1), Now()).has_value());
+  EXPECT_TRUE(cache.Lookup(KeyFor(1, 1, 1), Now()).has_value());
 }
 
 TEST(VerificationCacheTest, ExpiredEntriesAreDroppedAndNeverInserted) {
   VerificationCache cache;
-  cache.Insert(KeyFor(1), Named("a"), kLater, kNow);
-  EXPECT_TRUE(cache.Lookup(KeyFor(1), kLater - absl::Seconds(1)).has_value());
-  EXPECT_FALSE(cache.Lookup(KeyFor(1), kLater).has_value());
+  cache.Insert(KeyFor(1), Named("a"), Later(), Now());
+  EXPECT_TRUE(cache.Lookup(KeyFor(1), Later() - absl::Seconds(1)).has_value());
+  EXPECT_FALSE(cache.Lookup(KeyFor(1), Later()).has_value());
   EXPECT_EQ(cache.stats().expirations, 1u);
   EXPECT_EQ(cache.stats().size, 0u);
-  cache.Insert(KeyFor(2), Named("b"), kNow, kNow);
+  cache.Insert(KeyFor(2), Named("b"), Now(), Now());
   EXPECT_EQ(cache.stats().size, 0u);
 }
 
 TEST(VerificationCacheTest, LeastRecentlyUsedIsEvicted) {
   VerificationCache cache(2);
-  cache.Insert(KeyFor(1), Named("a"), kLater, kNow);
-  cache.Insert(KeyFor(2), Named("b"), kLater, kNow);
-  ASSERT_TRUE(cache.Lookup(KeyFor(1), kNow).has_value());  // 1 is now recent.
-  cache.Insert(KeyFor(3), Named("c"), kLater, kNow);
-  EXPECT_TRUE(cache.Lookup(KeyFor(1), kNow).has_value());
-  EXPECT_FALSE(cache.Lookup(KeyFor(2), kNow).has_value());
-  EXPECT_TRUE(cache.Lookup(KeyFor(3), kNow).has_value());
+  cache.Insert(KeyFor(1), Named("a"), Later(), Now());
+  cache.Insert(KeyFor(2), Named("b"), Later(), Now());
+  ASSERT_TRUE(cache.Lookup(KeyFor(1), Now()).has_value());  // 1 is now recent.
+  cache.Insert(KeyFor(3), Named("c"), Later(), Now());
+  EXPECT_TRUE(cache.Lookup(KeyFor(1), Now()).has_value());
+  EXPECT_FALSE(cache.Lookup(KeyFor(2), Now()).has_value());
+  EXPECT_TRUE(cache.Lookup(KeyFor(3), Now()).has_value());
   EXPECT_EQ(cache.stats().evictions, 1u);
   EXPECT_EQ(cache.stats().size, 2u);
 }
 
 TEST(VerificationCacheTest, ReinsertUpdatesInPlace) {
   VerificationCache cache(2);
-  cache.Insert(KeyFor(1), Named("a"), kLater, kNow);
-  cache.Insert(KeyFor(1), Named("b"), kLater + absl::Hours(1), kNow);
+  cache.Insert(KeyFor(1), Named("a"), Later(), Now());
+  cache.Insert(KeyFor(1), Named("b"), Later() + absl::Hours(1), Now());
   EXPECT_EQ(cache.stats().size, 1u);
-  EXPECT_EQ(cache.Lookup(KeyFor(1), kLater)->service, "b");
+  EXPECT_EQ(cache.Lookup(KeyFor(1), Later())->service, "b");
 }
 
 TEST(VerificationCacheTest, ClearDropsEverything) {
   VerificationCache cache;
-  cache.Insert(KeyFor(1), Named("a"), kLater, kNow);
+  cache.Insert(KeyFor(1), Named("a"), Later(), Now());
   cache.Clear();
-  EXPECT_FALSE(cache.Lookup(KeyFor(1), kNow).has_value());
+  EXPECT_FALSE(cache.Lookup(KeyFor(1), Now()).has_value());
   EXPECT_EQ(cache.stats().size, 0u);
 }
 

@@ -76,10 +76,10 @@ inline constexpr uint64_t kHashAlgSha384 = 7;
 inline constexpr uint64_t kHashAlgSha512 = 8;
 
 // Limits that bound memory and time on hostile certificates.
-inline constexpr size_t kMaxCertificateDerLen = 64 * 1024;
-inline constexpr size_t kMaxCertificatePemLen = 96 * 1024;
-inline constexpr size_t kMaxQuoteLen = 48 * 1024;
-inline constexpr size_t kMaxClaimsLen = 4 * 1024;
+inline constexpr size_t kMaxCertificateDerLen = size_t{64} * 1024;
+inline constexpr size_t kMaxCertificatePemLen = size_t{96} * 1024;
+inline constexpr size_t kMaxQuoteLen = size_t{48} * 1024;
+inline constexpr size_t kMaxClaimsLen = size_t{4} * 1024;
 inline constexpr size_t kMaxClaims = 16;
 
 // ReportDataForClaims returns SHA-256(claims) || 32 zero bytes, the report
