@@ -30,9 +30,14 @@ using internal::Window;
 // every certificate after the first is a CA, and that the chain ends in a
 // trusted root: its last certificate is byte-identical to one, or was issued
 // by one. Appends the windows of the non-root certificates.
+// `verified` remembers (certificate, issuer) links already checked, so the
+// TCB signing chain shared by TCB info and QE identity is verified once.
+using VerifiedLinks = std::vector<std::pair<const X509*, const X509*>>;
+
 absl::StatusOr<const TrustedRoot*> VerifyIssuerChain(
     const collateral::CertChain& chain, const TrustStore& store,
-    std::string_view field, std::vector<Window>* windows) {
+    std::string_view field, std::vector<Window>* windows,
+    VerifiedLinks* verified) {
   if (chain.empty()) {
     return Failure(VerifyFailure::kCertChainInvalid,
                    StrCat(field, ": no certificates"));
@@ -53,7 +58,16 @@ absl::StatusOr<const TrustedRoot*> VerifyIssuerChain(
     std::string what = StrCat(field, "[", i, "]");
     const X509* issuer =
         i + 1 < chain.size() ? chain[i + 1].get() : root->cert.get();
-    MRA_RETURN_IF_ERROR(internal::CheckIssuedBy(chain[i].get(), issuer, what));
+    bool seen = false;
+    for (const auto& [cert, by] : *verified) {
+      seen = seen ||
+             (X509_cmp(cert, chain[i].get()) == 0 && X509_cmp(by, issuer) == 0);
+    }
+    if (!seen) {
+      MRA_RETURN_IF_ERROR(
+          internal::CheckIssuedBy(chain[i].get(), issuer, what));
+      verified->emplace_back(chain[i].get(), issuer);
+    }
     if (i > 0) {
       MRA_RETURN_IF_ERROR(internal::CheckIsCa(chain[i].get(), what));
     }
@@ -193,18 +207,20 @@ VerifyCollateralSignatures(const collateral::Collateral& c,
 
   // Issuer chains, all ending in the same trusted root.
   std::vector<Window> cert_windows;
-  MRA_ASSIGN_OR_RETURN(
-      const TrustedRoot* tcb_root,
-      VerifyIssuerChain(c.tcb_info_issuer_chain, *rep->store,
-                        "collateral.tcb_info_issuer_chain", &cert_windows));
+  VerifiedLinks links;
+  MRA_ASSIGN_OR_RETURN(const TrustedRoot* tcb_root,
+                       VerifyIssuerChain(c.tcb_info_issuer_chain, *rep->store,
+                                         "collateral.tcb_info_issuer_chain",
+                                         &cert_windows, &links));
   MRA_ASSIGN_OR_RETURN(
       const TrustedRoot* qe_root,
       VerifyIssuerChain(c.qe_identity_issuer_chain, *rep->store,
-                        "collateral.qe_identity_issuer_chain", &cert_windows));
-  MRA_ASSIGN_OR_RETURN(
-      const TrustedRoot* pck_root,
-      VerifyIssuerChain(c.pck_crl_issuer_chain, *rep->store,
-                        "collateral.pck_crl_issuer_chain", &cert_windows));
+                        "collateral.qe_identity_issuer_chain", &cert_windows,
+                        &links));
+  MRA_ASSIGN_OR_RETURN(const TrustedRoot* pck_root,
+                       VerifyIssuerChain(c.pck_crl_issuer_chain, *rep->store,
+                                         "collateral.pck_crl_issuer_chain",
+                                         &cert_windows, &links));
   if (qe_root != tcb_root || pck_root != tcb_root) {
     return Failure(
         VerifyFailure::kRootCaUntrusted,
@@ -265,6 +281,7 @@ VerifyCollateralSignatures(const collateral::Collateral& c,
     rep->module_orders.push_back(internal::DescendingByIsvSvn(m.tcb_levels));
   }
   rep->pck_ca = internal::UpRef(const_cast<X509*>(pck_ca));  // NOLINT
+  rep->pck_ca_der = internal::DerOf(pck_ca);
   rep->pck_crl = internal::UpRef(c.pck_crl.get());
   rep->root_crl = internal::UpRef(c.root_ca_crl.get());
   // Sort the revocation lists now (OpenSSL does it lazily on first lookup).

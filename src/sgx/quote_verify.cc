@@ -3,6 +3,10 @@
 // Steps B-H of quote verification (then tcb_match.cc for I-J), in Intel
 // QVL's order, and the VerificationResult.
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -27,31 +31,38 @@ using internal::Failure;
 
 constexpr std::string_view kPckChainField = "quote.pck_chain";
 
-// The DER SubjectPublicKeyInfo prefix of an uncompressed P-256 point
-// (id-ecPublicKey, prime256v1, BIT STRING of 66 bytes, 0x04).
-constexpr uint8_t kP256SpkiPrefix[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a,
-                                       0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
-                                       0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
-                                       0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
-
-absl::StatusOr<crypto::EvpPkeyPtr> P256FromRaw(
-    std::span<const uint8_t, 64> xy) {
-  uint8_t der[sizeof(kP256SpkiPrefix) + 64];
-  std::memcpy(der, kP256SpkiPrefix, sizeof(kP256SpkiPrefix));
-  std::memcpy(der + sizeof(kP256SpkiPrefix), xy.data(), xy.size());
-  const unsigned char* p = der;
-  EVP_PKEY* key = d2i_PUBKEY(nullptr, &p, sizeof(der));
-  if (key == nullptr) {
+// AttestationKey returns the P-256 public key x || y as an EVP_PKEY, memoised
+// per verified collateral (one attestation key per platform QE).
+absl::StatusOr<std::shared_ptr<EVP_PKEY>> AttestationKey(
+    const CollateralRep& rep, const std::array<uint8_t, 64>& xy) {
+  if (std::shared_ptr<EVP_PKEY> known = rep.memo.FindKey(xy)) {
+    return known;
+  }
+  unsigned char point[65];
+  point[0] = 0x04;  // Uncompressed.
+  std::memcpy(point + 1, xy.data(), xy.size());
+  char group[] = "prime256v1";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point,
+                                        sizeof(point)),
+      OSSL_PARAM_construct_end()};
+  crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* key = nullptr;
+  if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params) != 1 ||
+      key == nullptr) {
     crypto::ClearOpenSslErrors();
+    EVP_PKEY_free(key);
     return Failure(VerifyFailure::kQuoteSignatureInvalid,
                    "attestation key is not a valid P-256 point");
   }
-  return crypto::EvpPkeyPtr(key);
+  std::shared_ptr<EVP_PKEY> owned(key, EVP_PKEY_free);
+  rep.memo.AddKey(xy, owned);
+  return owned;
 }
 
-absl::Status CheckWindow(const X509* cert, std::string_view what,
-                         absl::Time now) {
-  MRA_ASSIGN_OR_RETURN(internal::Window w, internal::CertWindow(cert, what));
+absl::Status CheckWindow(const internal::Window& w, absl::Time now) {
   if (now < w.not_before || now > w.not_after) {
     return Failure(
         VerifyFailure::kCertExpired,
@@ -63,37 +74,45 @@ absl::Status CheckWindow(const X509* cert, std::string_view what,
   return absl::OkStatus();
 }
 
-// VerifyPckChain is step B up to revocation. Returns the chain (leaf first).
-absl::StatusOr<collateral::CertChain> VerifyPckChain(const ParsedQuote& q,
-                                                     const CollateralRep& rep,
-                                                     absl::Time now) {
-  absl::StatusOr<collateral::CertChain> parsed =
-      collateral::ParsePemChain(q.signature.pck_chain_pem, kPckChainField);
-  if (!parsed.ok()) {
-    return Failure(VerifyFailure::kQuoteMalformed,
-                   ToStd(parsed.status().message()));
-  }
-  collateral::CertChain chain = *std::move(parsed);
-  if (chain.size() != 3) {
+absl::Status CheckWindow(const X509* cert, std::string_view what,
+                         absl::Time now) {
+  MRA_ASSIGN_OR_RETURN(internal::Window w, internal::CertWindow(cert, what));
+  return CheckWindow(w, now);
+}
+
+// VerifyPckChain is step B (4.1.2.4.4-7) and the SGX extension. The PCK CA
+// and root are compared by DER with the collateral's, so the usual quote
+// only parses its leaf; verified leaves are memoised per collateral.
+absl::StatusOr<std::shared_ptr<const internal::VerifiedLeaf>> VerifyPckChain(
+    const ParsedQuote& q, const CollateralRep& rep, absl::Time now) {
+  MRA_ASSIGN_OR_RETURN(
+      std::vector<std::vector<uint8_t>> ders,
+      internal::DecodePemChain(q.signature.pck_chain_pem, kPckChainField));
+  if (ders.size() != 3) {
     return Failure(VerifyFailure::kQuoteMalformed,
                    StrCat(kPckChainField,
-                          ": expected 3 certificates (PCK "
-                          "leaf, PCK CA, root), got ",
-                          chain.size()));
+                          ": expected 3 certificates (PCK leaf, PCK CA, "
+                          "root), got ",
+                          ders.size()));
   }
-  const X509* leaf = chain[0].get();
-  const X509* ca = chain[1].get();
-  const X509* root = chain[2].get();
 
   // The root: byte-identical to the collateral's (pinned) root.
-  const TrustedRoot* found = rep.store->FindByCert(root);
+  crypto::Sha256Digest root_fp = crypto::Sha256(ders[2]);
+  const TrustedRoot* found = nullptr;
+  for (const TrustedRoot& r : rep.store->roots()) {
+    if (r.fingerprint == root_fp) {
+      found = &r;
+    }
+  }
   if (found == nullptr) {
-    absl::StatusOr<crypto::Sha256Digest> fp = internal::DerFingerprint(root);
+    absl::StatusOr<crypto::X509Ptr> root =
+        internal::ParseDer(ders[2], StrCat(kPckChainField, "[2]"));
     return Failure(
         VerifyFailure::kRootCaUntrusted,
         StrCat(kPckChainField, "[2] '",
-               internal::OneLine(X509_get_subject_name(root)), "' (sha256 ",
-               fp.ok() ? HexEncode(*fp) : "?", ") is not a trusted root"));
+               root.ok() ? internal::OneLine(X509_get_subject_name(root->get()))
+                         : "(undecodable)",
+               "' (sha256 ", HexEncode(root_fp), ") is not a trusted root"));
   }
   if (found != rep.root) {
     return Failure(VerifyFailure::kRootCaUntrusted,
@@ -101,10 +120,24 @@ absl::StatusOr<collateral::CertChain> VerifyPckChain(const ParsedQuote& q,
                           "' but the collateral in '", rep.root->subject, "'"));
   }
 
-  // The PCK CA: verified with the collateral when it is the PCK CRL's
-  // issuer certificate (the usual case); otherwise verified here.
-  bool known_ca = X509_cmp(ca, rep.pck_ca.get()) == 0;
+  // The PCK CA: verified with the collateral when it is the PCK CRL's issuer
+  // certificate (the usual case); otherwise verified here.
+  const bool known_ca = ders[1] == rep.pck_ca_der;
+  crypto::Sha256Digest leaf_fp = crypto::Sha256(ders[0]);
+  if (known_ca) {
+    if (std::shared_ptr<const internal::VerifiedLeaf> leaf =
+            rep.memo.FindLeaf(leaf_fp)) {
+      MRA_RETURN_IF_ERROR(CheckWindow(leaf->window, now));
+      return leaf;
+    }
+  }
+  crypto::X509Ptr other_ca;
+  const X509* ca = rep.pck_ca.get();
+  const X509* root = rep.root->cert.get();
   if (!known_ca) {
+    MRA_ASSIGN_OR_RETURN(
+        other_ca, internal::ParseDer(ders[1], StrCat(kPckChainField, "[1]")));
+    ca = other_ca.get();
     MRA_RETURN_IF_ERROR(
         internal::CheckIssuedBy(ca, root, StrCat(kPckChainField, "[1]")));
     MRA_RETURN_IF_ERROR(internal::CheckIsCa(ca, StrCat(kPckChainField, "[1]")));
@@ -115,10 +148,19 @@ absl::StatusOr<collateral::CertChain> VerifyPckChain(const ParsedQuote& q,
                             ") is revoked by the root CA CRL"));
     }
   }
+  MRA_ASSIGN_OR_RETURN(
+      crypto::X509Ptr leaf_cert,
+      internal::ParseDer(ders[0], StrCat(kPckChainField, "[0]")));
+  const X509* leaf = leaf_cert.get();
   MRA_RETURN_IF_ERROR(
       internal::CheckIssuedBy(leaf, ca, StrCat(kPckChainField, "[0]")));
-  MRA_RETURN_IF_ERROR(CheckWindow(ca, StrCat(kPckChainField, "[1]"), now));
-  MRA_RETURN_IF_ERROR(CheckWindow(leaf, StrCat(kPckChainField, "[0]"), now));
+  if (!known_ca) {
+    MRA_RETURN_IF_ERROR(CheckWindow(ca, StrCat(kPckChainField, "[1]"), now));
+  }
+  MRA_ASSIGN_OR_RETURN(
+      internal::Window leaf_window,
+      internal::CertWindow(leaf, StrCat(kPckChainField, "[0]")));
+  MRA_RETURN_IF_ERROR(CheckWindow(leaf_window, now));
 
   // 4.1.2.4.4: the leaf is a PCK certificate.
   std::string cn = internal::CommonName(X509_get_subject_name(leaf));
@@ -152,7 +194,14 @@ absl::StatusOr<collateral::CertChain> VerifyPckChain(const ParsedQuote& q,
                           static_cast<size_t>(ASN1_STRING_length(serial))}),
                " is revoked by collateral.pck_crl"));
   }
-  return chain;
+  auto verified = std::make_shared<internal::VerifiedLeaf>();
+  MRA_ASSIGN_OR_RETURN(verified->extension, ParsePckCertificateExtension(leaf));
+  verified->cert = std::move(leaf_cert);
+  verified->window = std::move(leaf_window);
+  if (known_ca) {
+    rep.memo.AddLeaf(leaf_fp, verified);
+  }
+  return std::shared_ptr<const internal::VerifiedLeaf>(std::move(verified));
 }
 
 // CheckApplicability is step C (4.1.2.4.9-10).
@@ -335,11 +384,11 @@ absl::StatusOr<VerificationResult> VerifyQuote(
   }
 
   // B. PCK chain, CRLs, revocation; the SGX extension.
-  MRA_ASSIGN_OR_RETURN(collateral::CertChain chain,
+  MRA_ASSIGN_OR_RETURN(std::shared_ptr<const internal::VerifiedLeaf> pck,
                        VerifyPckChain(q, rep, now));
-  const X509* leaf = chain[0].get();
+  const X509* leaf = pck->cert.get();
   VerificationResult result;
-  MRA_ASSIGN_OR_RETURN(result.pck, ParsePckCertificateExtension(leaf));
+  result.pck = pck->extension;
 
   // C. TCB info applies to this platform and TEE.
   MRA_RETURN_IF_ERROR(CheckApplicability(q, rep.tcb_info, result.pck));
@@ -385,8 +434,8 @@ absl::StatusOr<VerificationResult> VerifyQuote(
   MRA_RETURN_IF_ERROR(CheckQeIdentity(q, rep.qe_identity));
 
   // H. The quote signature.
-  MRA_ASSIGN_OR_RETURN(crypto::EvpPkeyPtr attest_key,
-                       P256FromRaw(q.signature.attest_key));
+  MRA_ASSIGN_OR_RETURN(std::shared_ptr<EVP_PKEY> attest_key,
+                       AttestationKey(rep, q.signature.attest_key));
   s = crypto::VerifyEcdsaRaw(attest_key.get(), q.signed_bytes,
                              q.signature.quote_signature);
   if (!s.ok()) {

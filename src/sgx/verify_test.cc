@@ -801,6 +801,38 @@ TEST(QuoteVerifierTest, OptionsAreAppliedToCachedEntries) {
   EXPECT_THAT(lenient.Verify(*q, w.collateral, w.now), IsOk());
 }
 
+TEST(QuoteVerifierTest, MemoisedPlatformStillChecksEveryQuote) {
+  ForgeOptions o;
+  o.pck_leaf_not_after = absl::Hours(1);
+  World w = MakeWorld(o);
+  QuoteVerifier v(w.options);
+  auto q = ParseQuote(w.forged.quote);
+  ASSERT_THAT(q, IsOk());
+  ASSERT_THAT(v.Verify(*q, w.collateral, w.now), IsOk());
+  ASSERT_THAT(v.Verify(*q, w.collateral, w.now), IsOk());  // Memo hit.
+  // The memoised leaf's validity is still checked at `now`.
+  EXPECT_THAT(v.Verify(*q, w.collateral, w.now + absl::Hours(2)),
+              FailsWith(VerifyFailure::kCertExpired));
+  // Quotes of the same platform are still checked in full.
+  struct Flip {
+    size_t offset;
+    VerifyFailure want;
+  };
+  for (Flip f : {Flip{112, VerifyFailure::kQuoteSignatureInvalid},
+                 Flip{436 + 5, VerifyFailure::kQuoteSignatureInvalid},
+                 Flip{500 + 5, VerifyFailure::kQeReportDataMismatch},
+                 Flip{564 + 200, VerifyFailure::kQeReportSignatureInvalid},
+                 Flip{948 + 5, VerifyFailure::kQeReportSignatureInvalid}}) {
+    Bytes bad = w.forged.quote;
+    bad[f.offset] ^= 0x01;
+    auto bq = ParseQuote(bad);
+    ASSERT_THAT(bq, IsOk());
+    EXPECT_THAT(v.Verify(*bq, w.collateral, w.now), FailsWith(f.want))
+        << f.offset;
+  }
+  EXPECT_THAT(v.Verify(*q, w.collateral, w.now), IsOk());
+}
+
 TEST(QuoteVerifierTest, ConcurrentVerification) {
   auto col = LoadCollateral(kSgx);
   ASSERT_THAT(col, IsOk());

@@ -4,6 +4,7 @@
 
 #include <openssl/objects.h>
 
+#include <memory>
 #include <string>
 
 #include "absl/time/civil_time.h"
@@ -16,6 +17,13 @@
 #include "mra/base/strings.h"
 
 namespace mra::sgx::internal {
+namespace {
+
+using EncodeCtxPtr = std::unique_ptr<
+    EVP_ENCODE_CTX,
+    crypto::OpenSslDeleter<EVP_ENCODE_CTX, EVP_ENCODE_CTX_free>>;
+
+}  // namespace
 
 absl::Status Failure(VerifyFailure failure, std::string_view message) {
   return VerifyError(failure, message);
@@ -183,6 +191,127 @@ absl::StatusOr<crypto::Sha256Digest> DerFingerprint(const X509* cert) {
   crypto::Sha256Digest fp = crypto::Sha256({der, static_cast<size_t>(len)});
   OPENSSL_free(der);
   return fp;
+}
+
+absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemChain(
+    std::string_view pem, std::string_view field) {
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  auto filler = [](std::string_view s) {
+    for (char c : s) {
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != '\0') {
+        return false;
+      }
+    }
+    return true;
+  };
+  std::vector<std::vector<uint8_t>> out;
+  std::string_view rest = pem;
+  while (!filler(rest)) {
+    size_t begin = rest.find(kBegin);
+    if (begin == std::string_view::npos || !filler(rest.substr(0, begin))) {
+      return Failure(VerifyFailure::kQuoteMalformed,
+                     StrCat(field, ": expected a PEM certificate"));
+    }
+    size_t end = rest.find(kEnd, begin);
+    if (end == std::string_view::npos) {
+      return Failure(VerifyFailure::kQuoteMalformed,
+                     StrCat(field, ": unterminated PEM certificate"));
+    }
+    if (out.size() == collateral::kMaxChainCerts) {
+      return Failure(VerifyFailure::kQuoteMalformed,
+                     StrCat(field, ": more than ", collateral::kMaxChainCerts,
+                            " certificates"));
+    }
+    std::string_view body =
+        rest.substr(begin + kBegin.size(), end - begin - kBegin.size());
+    std::vector<uint8_t> der((body.size() / 4 + 1) * 3 + 3);
+    EncodeCtxPtr ctx(EVP_ENCODE_CTX_new());
+    if (ctx == nullptr) {
+      return crypto::OpenSslError("EVP_ENCODE_CTX_new");
+    }
+    EVP_DecodeInit(ctx.get());
+    int len = 0;
+    int tail = 0;
+    bool ok =
+        body.size() < (1u << 20) &&
+        EVP_DecodeUpdate(ctx.get(), der.data(), &len,
+                         reinterpret_cast<const unsigned char*>(body.data()),
+                         static_cast<int>(body.size())) >= 0 &&
+        EVP_DecodeFinal(ctx.get(), der.data() + len, &tail) == 1;
+    if (!ok || len + tail <= 0) {
+      crypto::ClearOpenSslErrors();
+      return Failure(
+          VerifyFailure::kQuoteMalformed,
+          StrCat(field, ": certificate ", out.size(), " is not valid base64"));
+    }
+    der.resize(static_cast<size_t>(len + tail));
+    out.push_back(std::move(der));
+    rest = rest.substr(end + kEnd.size());
+  }
+  if (out.empty()) {
+    return Failure(VerifyFailure::kQuoteMalformed,
+                   StrCat(field, ": no certificates"));
+  }
+  return out;
+}
+
+absl::StatusOr<crypto::X509Ptr> ParseDer(std::span<const uint8_t> der,
+                                         std::string_view field) {
+  const unsigned char* p = der.data();
+  crypto::X509Ptr cert(
+      d2i_X509(nullptr, &p,
+               static_cast<long>(der.size())));  // NOLINT(google-runtime-int)
+  if (cert == nullptr || p != der.data() + der.size()) {
+    crypto::ClearOpenSslErrors();
+    return Failure(VerifyFailure::kQuoteMalformed,
+                   StrCat(field, ": certificate does not decode as DER"));
+  }
+  return cert;
+}
+
+std::vector<uint8_t> DerOf(const X509* cert) {
+  unsigned char* der = nullptr;
+  int len = i2d_X509(cert, &der);
+  if (len <= 0 || der == nullptr) {
+    crypto::ClearOpenSslErrors();
+    return {};
+  }
+  std::vector<uint8_t> out(der, der + len);
+  OPENSSL_free(der);
+  return out;
+}
+
+std::shared_ptr<const VerifiedLeaf> QuoteMemo::FindLeaf(
+    const crypto::Sha256Digest& der_sha256) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = leaves_.find(der_sha256);
+  return it == leaves_.end() ? nullptr : it->second;
+}
+
+void QuoteMemo::AddLeaf(const crypto::Sha256Digest& der_sha256,
+                        std::shared_ptr<const VerifiedLeaf> leaf) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (leaves_.size() >= kMaxEntries) {
+    leaves_.clear();
+  }
+  leaves_.emplace(der_sha256, std::move(leaf));
+}
+
+std::shared_ptr<EVP_PKEY> QuoteMemo::FindKey(
+    const std::array<uint8_t, 64>& raw) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = keys_.find(raw);
+  return it == keys_.end() ? nullptr : it->second;
+}
+
+void QuoteMemo::AddKey(const std::array<uint8_t, 64>& raw,
+                       std::shared_ptr<EVP_PKEY> key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (keys_.size() >= kMaxEntries) {
+    keys_.clear();
+  }
+  keys_.emplace(raw, std::move(key));
 }
 
 crypto::X509Ptr UpRef(X509* cert) {

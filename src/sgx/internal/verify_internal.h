@@ -5,8 +5,11 @@
 
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +22,7 @@
 
 #include "mra/base/verify_failure.h"
 #include "mra/collateral/collateral.h"
+#include "mra/crypto/digest.h"
 #include "mra/crypto/openssl_ptr.h"
 #include "mra/sgx/pck.h"
 #include "mra/sgx/quote.h"
@@ -35,8 +39,43 @@ struct Window {
   bool is_crl = false;
 };
 
+// VerifiedLeaf is a PCK leaf certificate that was found issued by the
+// collateral's PCK CA, named "SGX PCK Certificate", not revoked by the
+// collateral's PCK CRL, and whose SGX extension parsed. Only its validity
+// window still depends on `now`.
+struct VerifiedLeaf {
+  crypto::X509Ptr cert;
+  PckExtension extension;
+  Window window;
+};
+
+// QuoteMemo caches per-platform work that is fixed for one verified
+// collateral bundle: verified PCK leaves (by SHA-256 of their DER) and
+// attestation public keys (by their raw 64 bytes). Thread-safe; bounded
+// (cleared when full).
+class QuoteMemo {
+ public:
+  static constexpr size_t kMaxEntries = 1024;
+
+  std::shared_ptr<const VerifiedLeaf> FindLeaf(
+      const crypto::Sha256Digest& der_sha256) const;
+  void AddLeaf(const crypto::Sha256Digest& der_sha256,
+               std::shared_ptr<const VerifiedLeaf> leaf) const;
+  std::shared_ptr<EVP_PKEY> FindKey(const std::array<uint8_t, 64>& raw) const;
+  void AddKey(const std::array<uint8_t, 64>& raw,
+              std::shared_ptr<EVP_PKEY> key) const;
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::map<crypto::Sha256Digest, std::shared_ptr<const VerifiedLeaf>>
+      leaves_;  // Guarded by mu_.
+  mutable std::map<std::array<uint8_t, 64>, std::shared_ptr<EVP_PKEY>>
+      keys_;  // Guarded by mu_.
+};
+
 // CollateralRep is everything VerifyQuote needs from verified collateral.
-// Built once by VerifyCollateral, never modified afterwards.
+// Built once by VerifyCollateral, never modified afterwards (except the
+// internally synchronised memo).
 struct CollateralRep {
   std::shared_ptr<const TrustStore> store;  // Keeps `root` alive.
   const TrustedRoot* root = nullptr;
@@ -53,11 +92,14 @@ struct CollateralRep {
   std::vector<std::vector<size_t>> module_orders;
 
   crypto::X509Ptr pck_ca;  // The PCK CRL's issuer (verified to the root).
+  std::vector<uint8_t> pck_ca_der;
   crypto::X509CrlPtr pck_crl;
   crypto::X509CrlPtr root_crl;
 
   std::vector<Window> windows;  // In CheckValidAt order.
   absl::Time earliest_issue_date;
+
+  QuoteMemo memo;
 };
 
 // VerifyCollateralSignatures is step A without the time checks: what
@@ -102,6 +144,20 @@ absl::StatusOr<Window> CrlWindow(const X509_CRL* crl, std::string_view what);
 
 // IsRevoked reports whether `cert`'s serial is listed in `crl`.
 bool IsRevoked(const X509_CRL* crl, const X509* cert);
+
+// DecodePemChain base64-decodes 1..kMaxChainCerts concatenated PEM
+// certificates to DER without parsing them (whitespace and NULs allowed
+// between blocks, nothing else). kQuoteMalformed naming `field` otherwise.
+absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemChain(
+    std::string_view pem, std::string_view field);
+
+// ParseDer parses one DER certificate, requiring exact consumption.
+// kQuoteMalformed naming `field` otherwise.
+absl::StatusOr<crypto::X509Ptr> ParseDer(std::span<const uint8_t> der,
+                                         std::string_view field);
+
+// DerOf returns the DER encoding of `cert`.
+std::vector<uint8_t> DerOf(const X509* cert);
 
 // DerFingerprint is SHA-256 of the certificate's DER.
 absl::StatusOr<crypto::Sha256Digest> DerFingerprint(const X509* cert);
