@@ -36,32 +36,44 @@ class Cursor {
   ByteReader& reader() { return reader_; }
 
   absl::Status U16(std::string_view field, uint16_t* out) {
-    if (!reader_.ReadU16Le(out)) return Truncated(field, 2);
+    if (!reader_.ReadU16Le(out)) {
+      return Truncated(field, 2);
+    }
     return absl::OkStatus();
   }
   absl::Status U32(std::string_view field, uint32_t* out) {
-    if (!reader_.ReadU32Le(out)) return Truncated(field, 4);
+    if (!reader_.ReadU32Le(out)) {
+      return Truncated(field, 4);
+    }
     return absl::OkStatus();
   }
   template <size_t N>
   absl::Status Array(std::string_view field, std::array<uint8_t, N>* out) {
-    if (!reader_.ReadArray(out)) return Truncated(field, N);
+    if (!reader_.ReadArray(out)) {
+      return Truncated(field, N);
+    }
     return absl::OkStatus();
   }
   absl::Status Bytes(std::string_view field, size_t len,
                      std::span<const uint8_t>* out) {
-    if (!reader_.ReadBytes(len, out)) return Truncated(field, len);
+    if (!reader_.ReadBytes(len, out)) {
+      return Truncated(field, len);
+    }
     return absl::OkStatus();
   }
   absl::Status Skip(std::string_view field, size_t len) {
-    if (!reader_.Skip(len)) return Truncated(field, len);
+    if (!reader_.Skip(len)) {
+      return Truncated(field, len);
+    }
     return absl::OkStatus();
   }
   // Sub consumes `len` bytes and returns a cursor over them.
   absl::Status Sub(std::string_view field, size_t len, Cursor* out) {
     size_t start = offset();
     ByteReader sub;
-    if (!reader_.ReadSubReader(len, &sub)) return Truncated(field, len);
+    if (!reader_.ReadSubReader(len, &sub)) {
+      return Truncated(field, len);
+    }
     *out = Cursor(sub, start);
     return absl::OkStatus();
   }
@@ -135,7 +147,9 @@ absl::Status ParseSgxReportBody(Cursor& c, std::string_view name,
   std::span<const uint8_t> raw;
   size_t start = c.offset();
   MRA_RETURN_IF_ERROR(c.Bytes(name, kSgxReportBodyLen, &raw));
-  for (size_t i = 0; i < kSgxReportBodyLen; ++i) b->raw[i] = raw[i];
+  for (size_t i = 0; i < kSgxReportBodyLen; ++i) {
+    b->raw[i] = raw[i];
+  }
   Cursor r(ByteReader(raw), start);
   // All reads below are within the 384 bytes just taken; still checked.
   MRA_RETURN_IF_ERROR(r.Array(StrCat(name, ".cpusvn"), &b->cpusvn));
@@ -264,13 +278,19 @@ absl::Status ParseSignatureData(Cursor& c, uint16_t version,
 }  // namespace
 
 bool ParsedQuote::Debug() const {
-  if (td_body.has_value()) return td_body->Debug();
-  if (sgx_body.has_value()) return sgx_body->Debug();
+  if (td_body.has_value()) {
+    return td_body->Debug();
+  }
+  if (sgx_body.has_value()) {
+    return sgx_body->Debug();
+  }
   return false;
 }
 
 std::span<const uint8_t, 64> ParsedQuote::ReportData() const {
-  if (td_body.has_value()) return td_body->report_data;
+  if (td_body.has_value()) {
+    return td_body->report_data;
+  }
   MRA_CHECK(sgx_body.has_value());
   return sgx_body->report_data;
 }

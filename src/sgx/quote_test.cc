@@ -43,13 +43,17 @@ std::vector<QuoteCase> Cases() {
       ReadFileBounded(testing::SharedPath("testdata/dcap/cases.json"), 8 << 20);
   EXPECT_THAT(text, IsOk());
   std::vector<QuoteCase> out;
-  if (!text.ok()) return out;
+  if (!text.ok()) {
+    return out;
+  }
   Json j = Json::parse(*text, nullptr, false);
   EXPECT_FALSE(j.is_discarded());
   std::set<std::string> seen;
   for (const Json& c : j.at("cases")) {
     std::string path = c.at("quote").get<std::string>();
-    if (!seen.insert(path).second) continue;
+    if (!seen.insert(path).second) {
+      continue;
+    }
     Json policy = c.contains("expected") && c["expected"].contains("policy")
                       ? c["expected"]["policy"]
                       : Json::object();
@@ -156,7 +160,9 @@ TEST(ParseQuoteTest, EveryRealQuote) {
 // FindQuote returns the first real quote with the given version and TDX-ness.
 Bytes FindQuote(uint16_t version, bool tdx) {
   for (const QuoteCase& c : Cases()) {
-    if (IsEppid(c.path)) continue;
+    if (IsEppid(c.path)) {
+      continue;
+    }
     Bytes b = ReadQuote(c.path);
     auto q = ParseQuote(b);
     if (q.ok() && q->header.version == version && q->IsTdx() == tdx) {
