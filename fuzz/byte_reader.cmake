@@ -1,0 +1,1 @@
+mra_fuzzer(byte_reader DEPS mra_base)

@@ -1,0 +1,1 @@
+mra_fuzzer(hex DEPS mra_base mra_sgx)

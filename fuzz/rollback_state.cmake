@@ -1,0 +1,1 @@
+mra_fuzzer(rollback_state DEPS mra_manifest)

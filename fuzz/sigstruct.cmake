@@ -1,0 +1,1 @@
+mra_fuzzer(sigstruct DEPS mra_attest)

@@ -1,0 +1,6 @@
+mra_fuzzer(sim_metadata DEPS mra_attest)
+foreach(t sim_metadata_fuzzer sim_metadata_fuzz_replay)
+  if(TARGET ${t})
+    target_include_directories(${t} PRIVATE "${CMAKE_SOURCE_DIR}")
+  endif()
+endforeach()
