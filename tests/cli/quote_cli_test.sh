@@ -81,4 +81,14 @@ expect_contains "show says unverified" '"verified": false'
 expect_rc 0 "show text" "$mra" quote show "$sgx"
 expect_contains "show text unverified" "UNVERIFIED"
 expect_rc 2 "show truncated" "$mra" quote show "$work/short.bin"
+# Collateral picked from an offline bundle directory by the quote's FMSPC/CA.
+mkdir -p "$work/offline"
+cp "$sgx_col" "$work/offline/"
+cp "$(dirname "$sgx_col")/tdx_quote_collateral.json" "$work/offline/"
+expect_rc 0 "--offline picks the SGX bundle for the quote" \
+  "$mra" quote verify --quote "$sgx" --offline "$work/offline" --now 1752919277 \
+  --allow-status ConfigurationAndSWHardeningNeeded
+expect_rc 2 "--collateral and --offline together" \
+  "$mra" quote verify --quote "$sgx" --offline "$work/offline" --collateral "$sgx_col"
+expect_rc 2 "no collateral source" "$mra" quote verify --quote "$sgx"
 finish

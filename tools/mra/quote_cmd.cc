@@ -14,11 +14,15 @@
 #include "nlohmann/json.hpp"
 #include "tools/mra/command.h"
 
+#include "mra/attested/dcap_appraiser.h"
 #include "mra/base/clock.h"
 #include "mra/base/hex.h"
 #include "mra/base/strings.h"
 #include "mra/base/verify_failure.h"
+#include "mra/collateral/cache.h"
 #include "mra/collateral/collateral.h"
+#include "mra/collateral/pcs_client.h"
+#include "mra/collateral/provider.h"
 #include "mra/sgx/quote.h"
 #include "mra/sgx/quote_file.h"
 #include "mra/sgx/verify.h"
@@ -34,6 +38,11 @@ constexpr size_t kMaxRootFileLen = 64 * 1024;
 struct VerifyArgs {
   std::string quote;
   std::string collateral;
+  // Alternatives to --collateral: fetch for the quote's FMSPC / CA / TEE.
+  std::string pccs_url;
+  std::string offline;
+  std::string cache;
+  bool allow_http = false;
   std::string now;
   bool json = false;
   std::vector<std::string> roots;
@@ -113,6 +122,71 @@ sgx::ParsedQuote LoadQuote(const std::string& path, sgx::TrailingBytes trailing,
     *raw = *std::move(bytes);
   }
   return *std::move(q);
+}
+
+// LoadCollateralFor reads --collateral, or fetches the collateral the quote
+// needs (FMSPC and CA from its PCK certificate, TEE type from the quote)
+// from an offline bundle directory or a PCS/PCCS, through --cache if given.
+absl::StatusOr<collateral::Collateral> LoadCollateralFor(
+    const VerifyArgs& args, const sgx::ParsedQuote& quote) {
+  int sources = static_cast<int>(!args.collateral.empty()) +
+                static_cast<int>(!args.pccs_url.empty()) +
+                static_cast<int>(!args.offline.empty());
+  if (sources != 1) {
+    throw cli::CliError{cli::kExitUsage,
+                        "give exactly one of --collateral, --pccs-url, "
+                        "--offline"};
+  }
+  if (!args.collateral.empty()) {
+    std::string text =
+        ReadFileOrFail(args.collateral, collateral::kMaxCollateralLen);
+    absl::StatusOr<collateral::Collateral> col =
+        collateral::ParseCollateralJson(text);
+    if (!col.ok()) {
+      FailInput(col.status(), args.collateral);
+    }
+    return col;
+  }
+  absl::StatusOr<collateral::CollateralRequest> request =
+      attested::CollateralRequestForQuote(quote);
+  if (!request.ok()) {
+    FailInput(request.status(), args.quote);
+  }
+  std::unique_ptr<collateral::CollateralProvider> provider;
+  if (!args.offline.empty()) {
+    provider = std::make_unique<collateral::DirectoryProvider>(args.offline);
+  } else {
+    collateral::PcsHttpOptions pcs;
+    pcs.base_url = args.pccs_url;
+    pcs.allow_plain_http = args.allow_http;
+    absl::StatusOr<std::unique_ptr<collateral::PcsHttpProvider>> http =
+        collateral::PcsHttpProvider::Create(pcs);
+    if (!http.ok()) {
+      Fail(http.status(), "--pccs-url");
+    }
+    provider = std::move(*http);
+  }
+  if (!args.cache.empty()) {
+    collateral::CachingOptions caching;
+    caching.dir = args.cache;
+    absl::StatusOr<std::unique_ptr<collateral::CachingProvider>> cached =
+        collateral::CachingProvider::Create(std::move(provider), caching,
+                                            Clock::Real());
+    if (!cached.ok()) {
+      Fail(cached.status(), "--cache");
+    }
+    provider = std::move(*cached);
+  }
+  absl::StatusOr<std::string> bundle = provider->Fetch(*request);
+  if (!bundle.ok()) {
+    Fail(bundle.status(), "collateral from " + provider->Name());
+  }
+  absl::StatusOr<collateral::Collateral> col =
+      collateral::LoadBundleFor(*bundle, *request);
+  if (!col.ok()) {
+    Fail(col.status(), "collateral from " + provider->Name());
+  }
+  return col;
 }
 
 std::string Hex(std::span<const uint8_t> b) { return HexEncode(b); }
@@ -303,13 +377,7 @@ int RunVerify(const VerifyArgs& args) {
 
   std::vector<uint8_t> raw;
   sgx::ParsedQuote quote = LoadQuote(args.quote, trailing, &raw);
-  std::string col_text =
-      ReadFileOrFail(args.collateral, collateral::kMaxCollateralLen);
-  absl::StatusOr<collateral::Collateral> col =
-      collateral::ParseCollateralJson(col_text);
-  if (!col.ok()) {
-    FailInput(col.status(), args.collateral);
-  }
+  absl::StatusOr<collateral::Collateral> col = LoadCollateralFor(args, quote);
 
   absl::StatusOr<sgx::VerificationResult> result =
       sgx::VerifyQuote(quote, *col, options, now);
@@ -477,8 +545,15 @@ const CommandGroup kQuote([](CLI::App& root, int* exit_code) {
                 "Quote file (binary, or hex text if *.hex / *.txt)")
       ->required();
   v->add_option("--collateral", verify->collateral,
-                "Collateral bundle JSON (TCB info, QE identity, CRLs, chains)")
-      ->required();
+                "Collateral bundle JSON (TCB info, QE identity, CRLs, chains)");
+  v->add_option("--pccs-url", verify->pccs_url,
+                "Fetch collateral from this Intel PCS / PCCS base URL instead");
+  v->add_option("--offline", verify->offline,
+                "Pick the collateral from this directory of bundles instead");
+  v->add_option("--cache", verify->cache,
+                "On-disk collateral cache for --pccs-url / --offline");
+  v->add_flag("--allow-http", verify->allow_http,
+              "Allow a plain http:// PCCS URL (loopback tests only)");
   v->add_option("--now", verify->now,
                 "Verification time: unix seconds or RFC 3339 (default: now)");
   v->add_flag("--json", verify->json, "Machine-readable result on stdout");
