@@ -298,14 +298,25 @@ TEST_F(PlatformTest, StorageDownIsUnavailable) {
             ::grpc::StatusCode::UNAVAILABLE);
 }
 
-TEST(TransportSelectionTest, InsecureTransportNeedsTheOptIn) {
+TEST(TransportSelectionTest, AttestedUnlessTheInsecureOptIn) {
   EXPECT_THAT(MakeInsecureTransportForTests("storage", {}),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   DeploymentConfig config = DefaultDeploymentConfig();
-  EXPECT_THAT(SelectTransportBuilder(config, kStorageAcl, {}),
-              StatusIs(absl::StatusCode::kUnimplemented));
+  config.data_dir = ::mra::testing::MakeTempDir() + "/nothing-here";
+  config.attester.sim_dir = config.data_dir + "/sim";
+  config.manifest.path = config.data_dir + "/enclave_info.toml";
+  // Without the opt-in: the attested transport, which cannot attest without
+  // a sim dir and cannot build before attesting.
+  MRA_ASSERT_OK_AND_ASSIGN(auto attested,
+                           SelectTransportBuilder(config, kStorageAcl, {}));
+  EXPECT_THAT(std::string(attested->Describe()),
+              ::testing::HasSubstr("attested-tls"));
+  EXPECT_THAT(attested->Build(nullptr),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_FALSE(attested->AttestSelf().ok());
+  // The attested client needs a verified manifest.
   EXPECT_THAT(SelectClientChannelFactory(config, {}),
-              StatusIs(absl::StatusCode::kUnimplemented));
+              StatusIs(absl::StatusCode::kNotFound));
   MRA_ASSERT_OK_AND_ASSIGN(
       auto builder, SelectTransportBuilder(config, kStorageAcl,
                                            {.insecure_for_tests = true}));

@@ -18,7 +18,7 @@
 //
 // Exit codes (as tools/mra/command.h): 0 clean shutdown, 1 refused (a
 // VerifyFailure verdict, e.g. THRESHOLD_NOT_MET), 2 usage or config error,
-// 3 I/O or internal error (including "no attested transport in this build").
+// 3 I/O or internal error (e.g. a missing sim dir or sidecar).
 
 #pragma once
 

@@ -15,12 +15,13 @@
 //                     Build() (step 3, once the manifest verified).
 //
 // SelectTransportBuilder / SelectClientChannelFactory (transport_select.cc)
-// are the ONE place that decides which implementation a process gets. This
-// build ships only the insecure test implementation, and only behind an
-// explicit opt-in (`--insecure-transport-for-tests`); without it the
-// selectors refuse with kUnimplemented, so no service can silently run
-// unattested. The attested implementation (mra/grpc credentials, attester,
-// AttestedPeerVerifier + AccessPolicy) replaces the refusal there.
+// are the ONE place that decides which implementation a process gets: the
+// attested implementation (src/platform/internal/attested_transport.h:
+// attester + RotatingIdentity of RA-TLS certificates, mra/grpc credentials,
+// AttestedPeerVerifier with the DCAP appraiser, the manifest and the
+// compiled-in AccessPolicy), unless the explicit opt-in
+// (`--insecure-transport-for-tests`) selects the insecure test
+// implementation. No config key can select it.
 
 #pragma once
 
@@ -126,17 +127,22 @@ struct TransportOptions {
   bool insecure_for_tests = false;
 };
 
-// SelectTransportBuilder returns the TransportBuilder for service `acl.self`.
-// `config` and `acl` must outlive the builder and what it builds.
-// @return kUnimplemented while no attested transport is linked and the
-//         insecure opt-in is not set (the message says so).
+// SelectTransportBuilder returns the TransportBuilder for service `acl.self`:
+// the attested one, or with options.insecure_for_tests the insecure one.
+// `config` and `acl` must outlive the builder and what it builds. The
+// attested builder's AttestSelf / Build report misconfiguration (no sim dir,
+// simulation not allowed, no collateral, identity not in the manifest).
+// @return kInternal when the compiled-in auditors cannot be loaded.
 absl::StatusOr<std::unique_ptr<TransportBuilder>> SelectTransportBuilder(
     const DeploymentConfig& config, const ServiceAcl& acl,
     const TransportOptions& options);
 
 // SelectClientChannelFactory returns the channel factory a non-enclave
-// client (mra-client) uses to reach the frontend, which it attests one-way.
-// @return as SelectTransportBuilder.
+// client (mra-client) uses to reach the frontend, which it attests one-way
+// (no client certificate) against the manifest it loads and verifies with
+// the compiled-in auditors (no rollback state).
+// @return the manifest's verification error, kNotFound for missing files,
+//         the appraiser's configuration errors.
 absl::StatusOr<std::unique_ptr<ChannelFactory>> SelectClientChannelFactory(
     const DeploymentConfig& config, const TransportOptions& options);
 

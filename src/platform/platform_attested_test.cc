@@ -1,0 +1,471 @@
+// Copyright The mra Authors.
+//
+// The three services in one process on 127.0.0.1:0 over the ATTESTED
+// transport, in simulation mode: a sim dir (mra/attest/sim_dir.h), one fake
+// "executable" per service (distinct MRENCLAVEs) signed by one enclave
+// signer, a manifest naming them signed by test auditors. Covers the user
+// operations end to end, refusals at the TLS handshake (storage refusing
+// callers other than the frontend, enclaves not in the manifest,
+// certificate-less clients, a client refusing a server that is not the
+// frontend), start-up refusals and manifest reload.
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "src/attested/testing/sim_env.h"
+#include "src/platform/internal/attested_transport.h"
+
+#include "mra/attest/sigstruct.h"
+#include "mra/base/file.h"
+#include "mra/base/hex.h"
+#include "mra/base/status.h"
+#include "mra/crypto/keys.h"
+#include "mra/crypto/signature.h"
+#include "mra/grpc/credentials.h"
+#include "mra/manifest/rollback_state.h"
+#include "mra/manifest/trust_anchors.h"
+#include "mra/manifest/verifier.h"
+#include "mra/platform/access_control.h"
+#include "mra/platform/config.h"
+#include "mra/platform/service_main.h"
+#include "mra/platform/services.h"
+#include "mra/platform/transport.h"
+#include "mra/testing/paths.h"
+#include "mra/testing/status_matchers.h"
+#include "mra/v1/frontend.grpc.pb.h"
+#include "mra/v1/storage.grpc.pb.h"
+#include "mra/x509/peer_identity.h"
+
+namespace mra::platform {
+namespace {
+
+using ::mra::testing::FailsWith;
+using ::mra::testing::IsOk;
+using ::mra::testing::StatusIs;
+using ::testing::AnyOf;
+
+const ServiceDefinition kStorage{&kStorageAcl, &MakeStorageService};
+const ServiceDefinition kAuthentication{&kAuthenticationAcl,
+                                        &MakeAuthenticationService};
+const ServiceDefinition kFrontend{&kFrontendAcl, &MakeFrontendService};
+
+// An attested "authentication" enclave that tries to call storage directly
+// (its real ACL has no outbound entry; this one lets it dial).
+constexpr std::string_view kToStorage[] = {"storage"};
+constexpr ServiceAcl kAuthenticationCallingStorage{
+    .self = "authentication", .inbound = {}, .outbound = kToStorage};
+// The frontend's ACL, presented by an enclave the manifest does not list.
+constexpr ServiceAcl kRogueFrontend{
+    .self = "frontend", .inbound = {}, .outbound = kToStorage};
+
+std::unique_ptr<::grpc::ClientContext> Context(int seconds = 20) {
+  auto context = std::make_unique<::grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(seconds));
+  return context;
+}
+
+// A handshake refused by either side fails the call before any handler runs.
+auto Refused() {
+  return AnyOf(::grpc::StatusCode::UNAVAILABLE,
+               ::grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// AcceptAnyServer lets a certificate-less test client complete its side of
+// the handshake whatever the server presents.
+class AcceptAnyServer final : public x509::PeerVerifier {
+ public:
+  absl::StatusOr<x509::PeerIdentity> Verify(
+      std::string_view /*leaf_pem*/) const override {
+    x509::PeerIdentity peer;
+    peer.service = "anyone";
+    return peer;
+  }
+};
+
+struct Suite {
+  explicit Suite(attested::testing::SimEnv sim) : env(std::move(sim)) {}
+  attested::testing::SimEnv env;
+  std::map<std::string, std::string> binaries;     // name -> path
+  std::map<std::string, std::string> mr_enclaves;  // name -> hex
+  std::vector<crypto::PrivateKey> auditor_keys;
+  std::shared_ptr<const manifest::TrustAnchors> anchors;
+};
+
+class AttestedPlatformTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    MRA_ASSERT_OK_AND_ASSIGN(
+        attested::testing::SimEnv env,
+        attested::testing::MakeSimEnv(::mra::testing::MakeTempDir()));
+    suite_ = new Suite(std::move(env));
+    for (const char* name :
+         {"frontend", "authentication", "storage", "rogue"}) {
+      MRA_ASSERT_OK_AND_ASSIGN(
+          std::string binary,
+          attested::testing::MakeSignedBinary(
+              suite_->env, std::string("mra-") + name,
+              std::string("simulated enclave image of ") + name));
+      MRA_ASSERT_OK_AND_ASSIGN(crypto::Sha256Digest m,
+                               attest::MeasureFile(binary));
+      suite_->binaries[name] = binary;
+      suite_->mr_enclaves[name] = HexEncode(m);
+    }
+    std::vector<manifest::Auditor> auditors;
+    for (const char* name : {"auditor-a", "auditor-b"}) {
+      MRA_ASSERT_OK_AND_ASSIGN(
+          crypto::PrivateKey key,
+          crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256));
+      auditors.push_back({name, key.public_key()});
+      suite_->auditor_keys.push_back(std::move(key));
+    }
+    MRA_ASSERT_OK_AND_ASSIGN(
+        manifest::TrustAnchors anchors,
+        manifest::TrustAnchors::Create(std::move(auditors), 2));
+    suite_->anchors =
+        std::make_shared<const manifest::TrustAnchors>(std::move(anchors));
+  }
+
+  static void TearDownTestSuite() {
+    delete suite_;
+    suite_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(suite_, nullptr);
+    dir_ = ::mra::testing::MakeTempDir();
+    MRA_ASSERT_OK_AND_ASSIGN(
+        config_, ParseDeploymentConfig(ConfigText(true), "test", dir_));
+    std::filesystem::create_directories(config_.manifest.signature_dir);
+    Publish(ManifestText(1), 2);
+  }
+
+  static std::string ConfigText(bool allow_simulation) {
+    return "deployment = \"demo\"\n"
+           "[attester]\nkind = \"sim\"\nsim_dir = \"" +
+           suite_->env.sim_dir +
+           "\"\n"
+           "[policy]\nallow_simulation = " +
+           (allow_simulation ? "true" : "false") +
+           "\ncert_lifetime = \"10m\"\n"
+           "[services.frontend]\nlisten = \"127.0.0.1:0\"\n"
+           "[services.authentication]\nlisten = \"127.0.0.1:0\"\n"
+           "scrypt_log2_n = 10\n"
+           "[services.storage]\nlisten = \"127.0.0.1:0\"\n";
+  }
+
+  static std::string ManifestText(int version) {
+    std::string text = "version = " + std::to_string(version) +
+                       "\nexpires = 2099-01-01T00:00:00Z\n"
+                       "deployment = \"demo\"\n";
+    for (const char* name : {"frontend", "authentication", "storage"}) {
+      text += std::string("\n[") + name + "]\nmr_enclave = \"" +
+              suite_->mr_enclaves[name] + "\"\nmr_signer = \"" +
+              HexEncode(suite_->env.mr_signer) + "\"\n";
+    }
+    return text;
+  }
+
+  // Publish writes the manifest and signatures by the first `signers`
+  // auditors.
+  void Publish(const std::string& text, size_t signers) {
+    ASSERT_THAT(WriteFileAtomic(config_.manifest.path, text), IsOk());
+    for (size_t i = 0; i < suite_->auditor_keys.size(); ++i) {
+      std::string path = config_.manifest.signature_dir + "/auditor" +
+                         std::to_string(i) + ".sig";
+      if (i >= signers) {
+        std::filesystem::remove(path);
+        continue;
+      }
+      MRA_ASSERT_OK_AND_ASSIGN(
+          std::vector<uint8_t> sig,
+          crypto::SignDetached(suite_->auditor_keys[i], crypto::AsBytes(text)));
+      ASSERT_THAT(WriteFileAtomic(path, std::string(sig.begin(), sig.end())),
+                  IsOk());
+    }
+  }
+
+  internal::AttestedTransportOptions Options(const std::string& binary) const {
+    return {.anchors = suite_->anchors,
+            .sim_executable = suite_->binaries.at(binary),
+            .manifest_poll_interval = absl::Milliseconds(100)};
+  }
+
+  // Attested runs start-up steps 1-3 for `acl` presenting `binary`'s
+  // identity and returns the transport.
+  absl::StatusOr<std::unique_ptr<Transport>> Attested(
+      const ServiceAcl& acl, const std::string& binary,
+      const DeploymentConfig* config = nullptr) {
+    const DeploymentConfig& c = config != nullptr ? *config : config_;
+    MRA_ASSIGN_OR_RETURN(
+        std::unique_ptr<TransportBuilder> builder,
+        internal::MakeAttestedTransportBuilder(c, acl, Options(binary)));
+    MRA_RETURN_IF_ERROR(builder->AttestSelf());
+    MRA_ASSIGN_OR_RETURN(
+        manifest::VerifiedManifest verified,
+        LoadAndVerifyManifest(c, acl, *suite_->anchors, Clock::Real()));
+    return builder->Build(std::make_shared<const manifest::VerifiedManifest>(
+        std::move(verified)));
+  }
+
+  void StartPlatform() {
+    MRA_ASSERT_OK_AND_ASSIGN(storage_transport_,
+                             Attested(kStorageAcl, "storage"));
+    MRA_ASSERT_OK_AND_ASSIGN(auth_transport_,
+                             Attested(kAuthenticationAcl, "authentication"));
+    MRA_ASSERT_OK_AND_ASSIGN(frontend_transport_,
+                             Attested(kFrontendAcl, "frontend"));
+    MRA_ASSERT_OK_AND_ASSIGN(
+        storage_,
+        StartService(kStorage, {config_, kStorageAcl, *storage_transport_},
+                     "127.0.0.1:0"));
+    config_.MutableService("storage").address =
+        "127.0.0.1:" + std::to_string(storage_->port());
+    MRA_ASSERT_OK_AND_ASSIGN(
+        auth_, StartService(kAuthentication,
+                            {config_, kAuthenticationAcl, *auth_transport_},
+                            "127.0.0.1:0"));
+    config_.MutableService("authentication").address =
+        "127.0.0.1:" + std::to_string(auth_->port());
+    MRA_ASSERT_OK_AND_ASSIGN(
+        frontend_,
+        StartService(kFrontend, {config_, kFrontendAcl, *frontend_transport_},
+                     "127.0.0.1:0"));
+    config_.MutableService("frontend").address =
+        "127.0.0.1:" + std::to_string(frontend_->port());
+    MRA_ASSERT_OK_AND_ASSIGN(client_factory_,
+                             internal::MakeAttestedClientChannelFactory(
+                                 config_, {.anchors = suite_->anchors}));
+    MRA_ASSERT_OK_AND_ASSIGN(
+        auto channel,
+        client_factory_->Dial("frontend", config_.Service("frontend").address));
+    client_ = v1::Frontend::NewStub(channel);
+  }
+
+  ::grpc::Status StoragePut(Transport& caller, const std::string& owner) {
+    absl::StatusOr<std::shared_ptr<::grpc::Channel>> channel =
+        caller.Dial("storage", config_.Service("storage").address);
+    if (!channel.ok()) {
+      return ::grpc::Status(::grpc::StatusCode::INTERNAL,
+                            std::string(channel.status().message()));
+    }
+    v1::StoragePutRequest req;
+    req.set_owner(owner);
+    req.set_key("k");
+    req.set_value("planted");
+    v1::StoragePutResponse resp;
+    return v1::Storage::NewStub(*channel)->Put(Context(10).get(), req, &resp);
+  }
+
+  static Suite* suite_;
+  std::string dir_;
+  DeploymentConfig config_;
+  std::unique_ptr<Transport> storage_transport_;
+  std::unique_ptr<Transport> auth_transport_;
+  std::unique_ptr<Transport> frontend_transport_;
+  std::vector<std::unique_ptr<Transport>> callers_;
+  std::unique_ptr<ChannelFactory> client_factory_;
+  // Declared after the transports and config they use: destroyed first.
+  std::unique_ptr<RunningService> storage_;
+  std::unique_ptr<RunningService> auth_;
+  std::unique_ptr<RunningService> frontend_;
+  std::unique_ptr<v1::Frontend::Stub> client_;
+};
+
+Suite* AttestedPlatformTest::suite_ = nullptr;
+
+TEST_F(AttestedPlatformTest, RegisterLoginPutGet) {
+  ASSERT_NO_FATAL_FAILURE(StartPlatform());
+  EXPECT_THAT(std::string(frontend_transport_->Describe()),
+              ::testing::HasSubstr("attested-tls (sim"));
+
+  v1::RegisterRequest reg;
+  reg.set_username("alice");
+  reg.set_password("correct horse");
+  v1::RegisterResponse reg_resp;
+  auto reg_context = Context();
+  ::grpc::Status s = client_->Register(reg_context.get(), reg, &reg_resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  // The client attested the frontend (one-way).
+  MRA_ASSERT_OK_AND_ASSIGN(x509::PeerIdentity server,
+                           grpc::PeerFromContext(*reg_context));
+  EXPECT_EQ(server.service, "frontend");
+  EXPECT_EQ(HexEncode(server.mr_enclave), suite_->mr_enclaves["frontend"]);
+  EXPECT_TRUE(server.simulation);
+  EXPECT_EQ(server.manifest_version, 1u);
+
+  v1::LoginRequest login;
+  login.set_username("alice");
+  login.set_password("correct horse");
+  v1::LoginResponse login_resp;
+  s = client_->Login(Context().get(), login, &login_resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(login_resp.token().size(), 64u);
+
+  v1::PutRequest put;
+  put.set_token(login_resp.token());
+  put.set_key("greeting");
+  put.set_value("hello, attested world");
+  v1::PutResponse put_resp;
+  s = client_->Put(Context().get(), put, &put_resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  v1::GetRequest get;
+  get.set_token(login_resp.token());
+  get.set_key("greeting");
+  v1::GetResponse get_resp;
+  s = client_->Get(Context().get(), get, &get_resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(get_resp.value(), "hello, attested world");
+}
+
+TEST_F(AttestedPlatformTest, StorageRefusesEveryCallerButTheFrontend) {
+  ASSERT_NO_FATAL_FAILURE(StartPlatform());
+  // mra-client's factory reaches the frontend only.
+  EXPECT_THAT(
+      client_factory_->Dial("storage", config_.Service("storage").address),
+      StatusIs(absl::StatusCode::kPermissionDenied));
+  // The real authentication transport may not dial storage at all.
+  EXPECT_EQ(auth_transport_->ChannelCredentials("storage"), nullptr);
+
+  // An attested authentication enclave whose (rogue) ACL lets it dial:
+  // storage's verifier refuses it in the handshake (PEER_NOT_ALLOWED).
+  MRA_ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<Transport> auth_caller,
+      Attested(kAuthenticationCallingStorage, "authentication"));
+  EXPECT_THAT(StoragePut(*auth_caller, "alice").error_code(), Refused());
+
+  // A certificate-less TLS client: storage requires a client certificate.
+  MRA_ASSERT_OK_AND_ASSIGN(auto anonymous,
+                           grpc::MakeChannelCredentials(
+                               nullptr, std::make_shared<AcceptAnyServer>()));
+  v1::StoragePutRequest req;
+  req.set_owner("alice");
+  req.set_key("k");
+  req.set_value("planted");
+  v1::StoragePutResponse resp;
+  EXPECT_THAT(
+      v1::Storage::NewStub(
+          ::grpc::CreateChannel(config_.Service("storage").address, anonymous))
+          ->Put(Context(10).get(), req, &resp)
+          .error_code(),
+      Refused());
+
+  // A plaintext client does not get through either.
+  EXPECT_THAT(v1::Storage::NewStub(
+                  ::grpc::CreateChannel(config_.Service("storage").address,
+                                        ::grpc::InsecureChannelCredentials()))
+                  ->Put(Context(10).get(), req, &resp)
+                  .error_code(),
+              Refused());
+
+  // The frontend's own identity may call storage directly; nothing was
+  // planted by the refused callers.
+  MRA_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Transport> frontend_caller,
+                           Attested(kFrontendAcl, "frontend"));
+  MRA_ASSERT_OK_AND_ASSIGN(
+      auto channel,
+      frontend_caller->Dial("storage", config_.Service("storage").address));
+  v1::StorageGetRequest get;
+  get.set_owner("alice");
+  get.set_key("k");
+  v1::StorageGetResponse got;
+  EXPECT_EQ(v1::Storage::NewStub(channel)
+                ->Get(Context().get(), get, &got)
+                .error_code(),
+            ::grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(AttestedPlatformTest, EnclaveNotInTheManifestIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(StartPlatform());
+  // The rogue enclave cannot even build a transport as "frontend": its
+  // identity is not the manifest's entry (every peer would refuse it).
+  absl::StatusOr<std::unique_ptr<Transport>> rogue =
+      Attested(kRogueFrontend, "rogue");
+  EXPECT_THAT(rogue, FailsWith(VerifyFailure::kMeasurementNotInManifest));
+}
+
+TEST_F(AttestedPlatformTest, ClientRefusesAServerThatIsNotTheFrontend) {
+  ASSERT_NO_FATAL_FAILURE(StartPlatform());
+  // mra-client pointed at storage's port: storage is attested, but it is not
+  // the frontend (UNEXPECTED_PEER), so the client refuses the handshake.
+  MRA_ASSERT_OK_AND_ASSIGN(
+      auto channel,
+      client_factory_->Dial("frontend", config_.Service("storage").address));
+  v1::RegisterRequest reg;
+  reg.set_username("bob");
+  reg.set_password("correct horse");
+  v1::RegisterResponse resp;
+  EXPECT_THAT(v1::Frontend::NewStub(channel)
+                  ->Register(Context(10).get(), reg, &resp)
+                  .error_code(),
+              Refused());
+}
+
+TEST_F(AttestedPlatformTest, SimulationRefusedUnlessTheConfigAllowsIt) {
+  MRA_ASSERT_OK_AND_ASSIGN(
+      DeploymentConfig strict,
+      ParseDeploymentConfig(ConfigText(false), "strict", dir_));
+  MRA_ASSERT_OK_AND_ASSIGN(std::unique_ptr<TransportBuilder> builder,
+                           internal::MakeAttestedTransportBuilder(
+                               strict, kStorageAcl, Options("storage")));
+  // Without allow_simulation the development root is not even loaded.
+  absl::Status s = builder->AttestSelf();
+  EXPECT_THAT(s, FailsWith(VerifyFailure::kRootCaUntrusted));
+  EXPECT_THAT(std::string(s.message()),
+              ::testing::HasSubstr("allow_simulation = true"));
+  EXPECT_THAT(builder->Build(nullptr),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(AttestedPlatformTest, ClientRefusesAnUnsignedManifest) {
+  Publish(ManifestText(1), 1);  // One of the two required auditors.
+  EXPECT_THAT(internal::MakeAttestedClientChannelFactory(
+                  config_, {.anchors = suite_->anchors}),
+              FailsWith(VerifyFailure::kThresholdNotMet));
+}
+
+TEST_F(AttestedPlatformTest, ManifestReloadVerifiesBeforeSwapping) {
+  ASSERT_NO_FATAL_FAILURE(StartPlatform());
+  manifest::RollbackStateFile state(config_.Service("storage").rollback_state);
+  auto wait_for_version = [&](uint64_t want) {
+    for (int i = 0; i < 100; ++i) {
+      absl::StatusOr<std::optional<manifest::RollbackRecord>> record =
+          state.Load();
+      if (record.ok() && record->has_value() &&
+          (*record)->highest_version == want) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_for_version(1));
+  // Version 2 signed by both auditors: accepted and recorded.
+  Publish(ManifestText(2), 2);
+  EXPECT_TRUE(wait_for_version(2));
+  // Version 3 signed by one: refused, version 2 stays in force.
+  Publish(ManifestText(3), 1);
+  EXPECT_FALSE(wait_for_version(3));
+  // The platform keeps working.
+  v1::RegisterRequest reg;
+  reg.set_username("carol");
+  reg.set_password("correct horse");
+  v1::RegisterResponse resp;
+  ::grpc::Status s = client_->Register(Context().get(), reg, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+}  // namespace
+}  // namespace mra::platform
