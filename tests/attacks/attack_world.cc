@@ -12,6 +12,7 @@
 
 #include "mra/attest/key_files.h"
 #include "mra/attest/sim_dir.h"
+#include "mra/attested/dcap_appraiser.h"
 #include "mra/base/clock.h"
 #include "mra/base/file.h"
 #include "mra/base/hex.h"
@@ -22,7 +23,6 @@
 #include "mra/crypto/digest.h"
 #include "mra/crypto/signature.h"
 #include "mra/manifest/trust_anchors.h"
-#include "mra/sgx/quote.h"
 #include "mra/testing/paths.h"
 
 namespace mra::attacks {
@@ -41,56 +41,6 @@ absl::StatusOr<Enclave> MakeEnclave(const std::string& binary,
                        attest::LoadVerifiedSigstruct(binary, sidecar));
   return Enclave{binary, sidecar, identity};
 }
-
-// InterimDcapAppraiser composes the DCAP verifier and appraisal exactly as
-// the production appraiser does (parse, verify against the collateral,
-// appraise, check REPORTDATA, report the SGX identity).
-// TODO(attack-suite): replace with attested::DcapEvidenceAppraiser
-// (mra/attested/dcap_appraiser.h) once its implementation is committed.
-class InterimDcapAppraiser final : public x509::EvidenceAppraiser {
- public:
-  InterimDcapAppraiser(std::shared_ptr<const collateral::Collateral> bundle,
-                       sgx::VerifierOptions verifier_options,
-                       sgx::AppraisalPolicy policy)
-      : bundle_(std::move(bundle)),
-        verifier_(std::move(verifier_options)),
-        policy_(std::move(policy)) {}
-
-  absl::StatusOr<x509::AppraisedEvidence> Appraise(
-      std::span<const uint8_t> quote,
-      std::span<const uint8_t, attest::kReportDataLen> expected_report_data,
-      absl::Time now) const override {
-    MRA_ASSIGN_OR_RETURN(sgx::ParsedQuote parsed, sgx::ParseQuote(quote));
-    MRA_ASSIGN_OR_RETURN(sgx::VerificationResult result,
-                         verifier_.Verify(parsed, *bundle_, now));
-    MRA_RETURN_IF_ERROR(sgx::Appraise(result, policy_));
-    if (!result.sgx.has_value()) {
-      return VerifyError(VerifyFailure::kQuoteUnsupported,
-                         "TDX quotes carry no manifest identity");
-    }
-    if (!std::equal(result.report_data.begin(), result.report_data.end(),
-                    expected_report_data.begin())) {
-      return VerifyError(VerifyFailure::kKeyBindingMismatch,
-                         "REPORTDATA does not bind the certificate");
-    }
-    x509::AppraisedEvidence e;
-    e.mr_enclave = result.sgx->mr_enclave;
-    e.mr_signer = result.sgx->mr_signer;
-    e.isv_prod_id = result.sgx->isv_prod_id;
-    e.isv_svn = result.sgx->isv_svn;
-    e.debug = result.sgx->debug;
-    e.tcb_status = std::string(collateral::TcbStatusName(result.status));
-    e.simulation = result.simulation;
-    e.report_data = result.report_data;
-    e.valid_until = result.collateral_not_after;
-    return e;
-  }
-
- private:
-  std::shared_ptr<const collateral::Collateral> bundle_;
-  mutable sgx::QuoteVerifier verifier_;  // Synchronises internally.
-  sgx::AppraisalPolicy policy_;
-};
 
 }  // namespace
 
@@ -282,19 +232,18 @@ absl::StatusOr<x509::AttestedCredentials> AttackWorld::Credentials(
 
 absl::StatusOr<std::shared_ptr<const x509::EvidenceAppraiser>>
 AttackWorld::Appraiser(const AppraiserSpec& spec) {
-  MRA_ASSIGN_OR_RETURN(
-      std::string json,
-      ReadFileBounded(spec.collateral_path, collateral::kMaxCollateralLen));
-  MRA_ASSIGN_OR_RETURN(collateral::Collateral bundle,
-                       collateral::ParseCollateralJson(json));
-  sgx::VerifierOptions verifier;
+  attested::DcapAppraiserOptions options;
   if (!spec.simulation_roots.empty()) {
-    MRA_ASSIGN_OR_RETURN(verifier.trust_store,
+    MRA_ASSIGN_OR_RETURN(options.verifier.trust_store,
                          sgx::TrustStore::Create(spec.simulation_roots));
   }
-  return std::make_shared<const InterimDcapAppraiser>(
-      std::make_shared<const collateral::Collateral>(std::move(bundle)),
-      std::move(verifier), spec.policy);
+  options.policy = spec.policy;
+  MRA_ASSIGN_OR_RETURN(
+      std::unique_ptr<attested::DcapEvidenceAppraiser> appraiser,
+      attested::DcapEvidenceAppraiser::Create(
+          attested::MakeBundleFileCollateralSource(spec.collateral_path),
+          std::move(options)));
+  return std::shared_ptr<const x509::EvidenceAppraiser>(std::move(appraiser));
 }
 
 absl::StatusOr<std::shared_ptr<const x509::EvidenceAppraiser>>

@@ -24,7 +24,8 @@
 //
 // and verified with the COMPILED-IN trust anchors (mra_anchors), exactly as a
 // service does at start-up. Helpers build attesters, attested certificates
-// and DCAP-backed appraisers over any of the sim platforms.
+// and the production DCAP appraiser (attested::DcapEvidenceAppraiser) over
+// any of the sim platforms' collateral.
 //
 // WARNING: test code. Every key here is generated per run or public.
 
