@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# The platform's executables end to end, as separate processes: start-up
-# refusals (no attested transport, too few auditor signatures, bad config),
-# then mra-client register / login / put / get through the frontend, and a
-# value that survives a restart of the storage process.
+# The platform's executables end to end, as separate processes, over the
+# ATTESTED transport in simulation mode: start-up refusals (simulation not
+# allowed, unsigned binary, too few auditor signatures, bad config), then
+# mra-client register / login / put / get through the frontend, which it
+# attests one-way, a client refusing a server that is not the frontend, and
+# a value that survives a restart of the storage process.
 #
-# Until the attested transport is wired into transport_select.cc, the
-# services run with --insecure-transport-for-tests here.
+# Simulation set-up, as an operator would do it:
+#   mra sim init --dir sim                      development PKI + collateral
+#   mra enclave keygen --out signer.pem         enclave signing key
+#   mra enclave sign BIN --key signer.pem       BIN.sigstruct for each service
+#   mra enclave measure BIN --json              -> the manifest's identities
+#   mra manifest sign enclave_info.toml --key auditorN.private.pem (x3)
+# and the deployment config's [attester] kind = "sim", sim_dir, and [policy]
+# allow_simulation = true (the sim dir's root.pem is then trusted).
 #
 # Usage: platform_cli_test.sh BIN_DIR MRA MRA_CLIENT REPO_ROOT
 #   BIN_DIR holds mra-frontend, mra-authentication and mra-storage.
 set -uo pipefail
-bin=$1 mra=$2 client=$3 root=$4
+build_bin=$1 mra=$2 client=$3 root=$4
 # shellcheck source=../lib.sh
 source "$root/tests/lib.sh"
 
@@ -35,6 +43,14 @@ cat > "$work/deploy.toml" <<TOML
 deployment = "e2e"
 data_dir = "state"
 
+[attester]
+kind = "sim"
+sim_dir = "sim"
+
+[policy]
+allow_simulation = true
+cert_lifetime = "10m"
+
 [services.frontend]
 listen = "127.0.0.1:$p_front"
 
@@ -46,10 +62,23 @@ scrypt_log2_n = 10
 listen = "127.0.0.1:$p_store"
 TOML
 
-# The manifest: in simulation, a service's MRENCLAVE is the SHA-256 of its
-# binary. Signed by the three PoC auditors (all three are required).
+echo "== simulation set-up"
+expect_rc 0 "mra sim init" "$mra" sim init --dir "$work/sim"
+expect_rc 0 "mra enclave keygen" "$mra" enclave keygen --out "$work/signer.pem"
+# The services run from copies beside their sidecars (the build tree stays
+# untouched); in simulation MRENCLAVE is the SHA-256 of the binary.
+bin="$work/bin"
+mkdir -p "$bin"
+for svc in frontend authentication storage; do
+  cp "$build_bin/mra-$svc" "$bin/mra-$svc"
+  expect_rc 0 "mra enclave sign mra-$svc" \
+    "$mra" enclave sign "$bin/mra-$svc" --key "$work/signer.pem"
+done
+cp "$build_bin/mra-storage" "$bin/mra-storage-unsigned"
+
+# The manifest: the three measured identities, signed by the three PoC
+# auditors (all three are required).
 mkdir -p "$work/state/signatures"
-signer=$(openssl pkey -in "$root/config/keys/auditor1.private.pem" -pubout -outform DER | sha256sum | cut -d' ' -f1)
 {
   echo "version = 1"
   echo "expires = $(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)"
@@ -57,23 +86,26 @@ signer=$(openssl pkey -in "$root/config/keys/auditor1.private.pem" -pubout -outf
   for svc in frontend authentication storage; do
     echo
     echo "[$svc]"
-    echo "mr_enclave = \"$(sha256sum "$bin/mra-$svc" | cut -d' ' -f1)\""
-    echo "mr_signer = \"$signer\""
+    "$mra" enclave measure "$bin/mra-$svc" --json | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+print("mr_enclave = \"%s\"" % m["mr_enclave"])
+print("mr_signer = \"%s\"" % m["mr_signer"])'
   done
 } > "$work/state/enclave_info.toml"
 for i in 1 2 3; do
   "$mra" manifest sign "$work/state/enclave_info.toml" \
     --key "$root/config/keys/auditor$i.private.pem" \
-    --out "$work/state/signatures/auditor$i.sig" >/dev/null
+    --out "$work/state/signatures/auditor$i.sig" >/dev/null 2>&1
 done
 
 # start NAME: starts mra-NAME in the background and waits until it serves.
 start() {
   local name=$1
-  "$bin/mra-$name" --config "$work/deploy.toml" --insecure-transport-for-tests \
+  "$bin/mra-$name" --config "$work/deploy.toml" \
     >>"$work/$name.log" 2>&1 &
   pids[$name]=$!
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 300); do
     if grep -q "serving service=$name" "$work/$name.log"; then
       return 0
     fi
@@ -96,9 +128,15 @@ stop() {
 }
 
 echo "== start-up refusals"
-expect_rc 3 "a service without the opt-in refuses to run unattested" \
-  "$bin/mra-storage" --config "$work/deploy.toml"
-expect_contains "...and says why" "no attested transport"
+grep -v '^allow_simulation' "$work/deploy.toml" > "$work/no-sim.toml"
+expect_rc 1 "simulation quotes without policy.allow_simulation: refused" \
+  "$bin/mra-storage" --config "$work/no-sim.toml"
+expect_contains "...with the verdict (the dev root is not even loaded)" "REFUSED: ROOT_CA_UNTRUSTED"
+expect_contains "...and the fix" "allow_simulation = true"
+
+expect_rc 3 "a binary without a signed sidecar cannot attest" \
+  "$bin/mra-storage-unsigned" --config "$work/deploy.toml"
+expect_contains "...and says so" "attest self"
 
 sed 's/^data_dir = "state"/data_dir = "state2"/' "$work/deploy.toml" > "$work/two-sigs.toml"
 cat >> "$work/two-sigs.toml" <<TOML
@@ -108,12 +146,12 @@ path = "state/enclave_info.toml"
 signatures = ["state/signatures/auditor1.sig", "state/signatures/auditor2.sig"]
 TOML
 expect_rc 1 "2 of the 3 required auditor signatures: refused" \
-  "$bin/mra-authentication" --config "$work/two-sigs.toml" --insecure-transport-for-tests
+  "$bin/mra-authentication" --config "$work/two-sigs.toml"
 expect_contains "...with the verdict" "REFUSED: THRESHOLD_NOT_MET"
 
 printf 'deployment = "e2e"\n[services.storage]\nlisten_on = "x"\n' > "$work/bad.toml"
 expect_rc 2 "a config with an unknown key: refused" \
-  "$bin/mra-storage" --config "$work/bad.toml" --insecure-transport-for-tests
+  "$bin/mra-storage" --config "$work/bad.toml"
 expect_contains "...naming the key and line" "bad.toml:3: unknown key 'listen_on' in [services.storage]"
 
 expect_rc 0 "--print-config shows the effective config" \
@@ -123,7 +161,7 @@ expect_contains "...with derived defaults" "manifest-state.json"
 echo "== the platform"
 start storage && start authentication && start frontend || { finish; exit 1; }
 
-c=("$client" --frontend "127.0.0.1:$p_front" --insecure-transport-for-tests)
+c=("$client" --config "$work/deploy.toml")
 expect_rc 0 "register alice" env MRA_PASSWORD='correct horse' "${c[@]}" register alice
 expect_rc 1 "register alice again" env MRA_PASSWORD='correct horse' "${c[@]}" register alice
 expect_contains "...ALREADY_EXISTS" "ALREADY_EXISTS"
@@ -142,7 +180,11 @@ expect_rc 1 "get a missing key" env MRA_TOKEN="$token" "${c[@]}" get nothing
 expect_contains "...NOT_FOUND" "NOT_FOUND"
 expect_rc 1 "put with a forged token" "${c[@]}" put k v --token "$(printf '0%.0s' {1..64})"
 expect_rc 2 "put without a token" env -u MRA_TOKEN "${c[@]}" put k v
-expect_rc 3 "a frontend that is not there" "$client" --frontend 127.0.0.1:1 --insecure-transport-for-tests --timeout 5 get k --token "$token"
+expect_rc 3 "a frontend that is not there" "${c[@]}" --frontend 127.0.0.1:1 --timeout 5 get k --token "$token"
+expect_rc 3 "the client refuses a server that is not the frontend (storage's port)" \
+  "${c[@]}" --frontend "127.0.0.1:$p_store" --timeout 5 get k --token "$token"
+expect_rc 3 "the client without the sim root trusted refuses the frontend" \
+  "$client" --config "$work/no-sim.toml" --timeout 5 get k --token "$token"
 
 echo "== durability across a storage restart"
 if stop storage; then
@@ -164,6 +206,8 @@ echo "== logs"
 LAST_OUT=$(cat "$work/storage.log")
 expect_contains "storage logs the caller of each accepted call" "call accepted service=storage method=Put peer=frontend"
 expect_contains "storage logs the start-up steps" "step 2/4 verify manifest"
+expect_contains "storage attested itself (simulation)" "attested self service=storage attester=sim"
+expect_contains "storage verified the frontend in the handshake" "peer accepted: side=server service=frontend"
 LAST_OUT=$(cat "$work/frontend.log")
 expect_contains "frontend logs the verified manifest" "manifest verified version=1"
 finish
