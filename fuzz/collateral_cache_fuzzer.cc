@@ -42,12 +42,17 @@ const std::string& Dir() {
     if (::mkdtemp(tmpl.data()) == nullptr) {
       __builtin_trap();
     }
+    return tmpl;
+  }();
+  // Registered after `dir` is constructed, so it runs before its destructor.
+  static const bool cleanup_registered = [] {
     std::atexit([] {
       std::error_code ec;
       std::filesystem::remove_all(Dir(), ec);
     });
-    return tmpl;
+    return true;
   }();
+  (void)cleanup_registered;
   return dir;
 }
 

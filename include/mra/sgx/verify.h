@@ -161,7 +161,10 @@ struct CollateralRep;
 // VerifiedCollateral is a collateral bundle whose signatures, chains and
 // CRLs have been verified (step A), with its validity window. Immutable and
 // thread-safe; share it through std::shared_ptr. It does not reference the
-// Collateral it came from.
+// Collateral it came from. It also memoises, per platform, the work that is
+// fixed for this collateral (PCK leaves verified against its PCK CA and CRL,
+// parsed attestation keys; bounded, internally synchronised), so repeated
+// quotes of one platform cost the QE report and quote signatures only.
 class VerifiedCollateral {
  public:
   explicit VerifiedCollateral(
