@@ -124,11 +124,29 @@ std::string Clip(std::string_view s) {
   return out;
 }
 
+// Claimed renders the subject common name a peer's certificate claims (what
+// a refused peer says it is; unverified) as a short log-safe token.
+std::string Claimed(std::string_view common_name) {
+  constexpr size_t kMaxShown = 64;
+  if (common_name.empty()) {
+    return "none";
+  }
+  std::string out;
+  for (char c : common_name.substr(0, kMaxShown)) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                       c == '.';
+    out.push_back(plain ? c : '?');
+  }
+  return out;
+}
+
 // Decide runs the verifier on one leaf, remembers and logs the outcome, and
-// returns the gRPC verdict.
+// returns the gRPC verdict. `claimed_cn` is the leaf's subject CN, logged
+// (marked unverified) when the peer is refused.
 ::grpc::Status Decide(const PeerVerifier& verifier, const std::string& pem,
                       Side side, const std::string& target,
-                      bool allow_anonymous) {
+                      const std::string& claimed_cn, bool allow_anonymous) {
   if (pem.empty() && allow_anonymous) {
     internal::Logger().info("peer accepted: side={} anonymous=true target={}",
                             SideName(side), target);
@@ -163,8 +181,9 @@ std::string Clip(std::string_view s) {
           ? std::string(VerifyFailureName(*failure))
           : StrCat("ERROR_", absl::StatusCodeToString(status.code()));
   internal::Logger().warn(
-      "peer refused: side={} verdict={} target={} cert={} reason={}",
-      SideName(side), verdict, target,
+      "peer refused: side={} verdict={} claimed_cn={} target={} cert={} "
+      "reason={}",
+      SideName(side), verdict, Claimed(claimed_cn), target,
       pem.empty() ? std::string("none")
                   : HexPrefix(crypto::Sha256(crypto::AsBytes(pem)), 8),
       Clip(ToStd(status.message())));
@@ -207,8 +226,10 @@ class MraCertificateVerifier final : public ExternalCertificateVerifier {
               ::grpc::Status* sync_status) override {
     std::string pem = ToString(request->peer_cert());
     std::string target = ToString(request->target_name());
+    std::string claimed_cn = ToString(request->common_name());
     if (mode_ == VerifyMode::kInline) {
-      *sync_status = Decide(*verifier_, pem, side_, target, allow_anonymous_);
+      *sync_status =
+          Decide(*verifier_, pem, side_, target, claimed_cn, allow_anonymous_);
       return true;
     }
     auto check = std::make_shared<PendingCheck>();
@@ -220,9 +241,10 @@ class MraCertificateVerifier final : public ExternalCertificateVerifier {
     try {
       std::thread([state = offload_, check, request, verifier = verifier_,
                    pem = std::move(pem), target = std::move(target),
-                   side = side_, anonymous = allow_anonymous_] {
+                   claimed_cn = std::move(claimed_cn), side = side_,
+                   anonymous = allow_anonymous_] {
         ::grpc::Status verdict =
-            Decide(*verifier, pem, side, target, anonymous);
+            Decide(*verifier, pem, side, target, claimed_cn, anonymous);
         {
           std::lock_guard<std::mutex> lock(state->mu);
           if (check->done) {
@@ -242,7 +264,8 @@ class MraCertificateVerifier final : public ExternalCertificateVerifier {
       internal::Logger().error("peer verification thread failed to start: {}",
                                e.what());
       *sync_status = Decide(*verifier_, ToString(request->peer_cert()), side_,
-                            ToString(request->target_name()), allow_anonymous_);
+                            ToString(request->target_name()),
+                            ToString(request->common_name()), allow_anonymous_);
       return true;
     }
     return false;

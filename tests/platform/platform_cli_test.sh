@@ -6,14 +6,7 @@
 # attests one-way, a client refusing a server that is not the frontend, and
 # a value that survives a restart of the storage process.
 #
-# Simulation set-up, as an operator would do it:
-#   mra sim init --dir sim                      development PKI + collateral
-#   mra enclave keygen --out signer.pem         enclave signing key
-#   mra enclave sign BIN --key signer.pem       BIN.sigstruct for each service
-#   mra enclave measure BIN --json              -> the manifest's identities
-#   mra manifest sign enclave_info.toml --key auditorN.private.pem (x3)
-# and the deployment config's [attester] kind = "sim", sim_dir, and [policy]
-# allow_simulation = true (the sim dir's root.pem is then trusted).
+# Simulation set-up as an operator would do it: see platform_lib.sh.
 #
 # Usage: platform_cli_test.sh BIN_DIR MRA MRA_CLIENT REPO_ROOT
 #   BIN_DIR holds mra-frontend, mra-authentication and mra-storage.
@@ -23,109 +16,36 @@ build_bin=$1 mra=$2 client=$3 root=$4
 source "$root/tests/lib.sh"
 
 work=$(mktemp -d /tmp/mra-platform-test.XXXXXX)
-declare -A pids=()
+# shellcheck source=platform_lib.sh
+source "$root/tests/platform/platform_lib.sh"
 cleanup() {
-  for name in "${!pids[@]}"; do
-    kill -TERM "${pids[$name]}" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
+  plat_stop_all
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-read -r p_front p_auth p_store < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(3)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
-
-cat > "$work/deploy.toml" <<TOML
-deployment = "e2e"
-data_dir = "state"
-
-[attester]
-kind = "sim"
-sim_dir = "sim"
-
-[policy]
-allow_simulation = true
-cert_lifetime = "10m"
-
-[services.frontend]
-listen = "127.0.0.1:$p_front"
-
-[services.authentication]
-listen = "127.0.0.1:$p_auth"
-scrypt_log2_n = 10
-
-[services.storage]
-listen = "127.0.0.1:$p_store"
-TOML
+read -r p_front p_auth p_store < <(plat_free_ports 3)
+plat_write_config "$work/deploy.toml" e2e "$p_front" "$p_auth" "$p_store"
 
 echo "== simulation set-up"
-expect_rc 0 "mra sim init" "$mra" sim init --dir "$work/sim"
-expect_rc 0 "mra enclave keygen" "$mra" enclave keygen --out "$work/signer.pem"
-# The services run from copies beside their sidecars (the build tree stays
-# untouched); in simulation MRENCLAVE is the SHA-256 of the binary.
+# The services run from signed copies beside their sidecars.
 bin="$work/bin"
-mkdir -p "$bin"
-for svc in frontend authentication storage; do
-  cp "$build_bin/mra-$svc" "$bin/mra-$svc"
-  expect_rc 0 "mra enclave sign mra-$svc" \
-    "$mra" enclave sign "$bin/mra-$svc" --key "$work/signer.pem"
-done
+expect_rc 0 "mra sim init, enclave keygen, enclave sign of each service" \
+  plat_sim_setup "$build_bin" "$bin"
 cp "$build_bin/mra-storage" "$bin/mra-storage-unsigned"
 
 # The manifest: the three measured identities, signed by the three PoC
 # auditors (all three are required).
-mkdir -p "$work/state/signatures"
-{
-  echo "version = 1"
-  echo "expires = $(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)"
-  echo 'deployment = "e2e"'
-  for svc in frontend authentication storage; do
-    echo
-    echo "[$svc]"
-    "$mra" enclave measure "$bin/mra-$svc" --json | python3 -c '
-import json, sys
-m = json.load(sys.stdin)
-print("mr_enclave = \"%s\"" % m["mr_enclave"])
-print("mr_signer = \"%s\"" % m["mr_signer"])'
-  done
-} > "$work/state/enclave_info.toml"
-for i in 1 2 3; do
-  "$mra" manifest sign "$work/state/enclave_info.toml" \
-    --key "$root/config/keys/auditor$i.private.pem" \
-    --out "$work/state/signatures/auditor$i.sig" >/dev/null 2>&1
-done
+expect_rc 0 "manifest from mra enclave measure --json" \
+  plat_write_manifest "$work/state/enclave_info.toml" 1 e2e \
+  frontend="$bin/mra-frontend" authentication="$bin/mra-authentication" \
+  storage="$bin/mra-storage"
+expect_rc 0 "the three PoC auditors sign it" \
+  plat_sign_manifest "$work/state/enclave_info.toml" "$work/state/signatures" 1 2 3
 
-# start NAME: starts mra-NAME in the background and waits until it serves.
-start() {
-  local name=$1
-  "$bin/mra-$name" --config "$work/deploy.toml" \
-    >>"$work/$name.log" 2>&1 &
-  pids[$name]=$!
-  for _ in $(seq 1 300); do
-    if grep -q "serving service=$name" "$work/$name.log"; then
-      return 0
-    fi
-    if ! kill -0 "${pids[$name]}" 2>/dev/null; then
-      break
-    fi
-    sleep 0.1
-  done
-  echo "mra-$name did not start:"; sed 's/^/    /' "$work/$name.log"
-  return 1
-}
-
-# stop NAME: SIGTERM, and the exit code of a clean shutdown must be 0.
-stop() {
-  local name=$1 rc=0
-  kill -TERM "${pids[$name]}"
-  wait "${pids[$name]}" || rc=$?
-  unset "pids[$name]"
-  return $rc
-}
+# start NAME / stop NAME: the service from its signed copy.
+start() { plat_start "$1" "$bin/mra-$1" "$work/deploy.toml" "$work/$1.log"; }
+stop() { plat_stop "$1"; }
 
 echo "== start-up refusals"
 grep -v '^allow_simulation' "$work/deploy.toml" > "$work/no-sim.toml"
