@@ -94,6 +94,11 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   app.add_flag("--insecure-transport-for-tests", insecure,
                "serve WITHOUT attestation or encryption (tests and local "
                "development only)");
+  std::string plain_mtls_dir;
+  app.add_option("--plain-mtls-for-benchmarks", plain_mtls_dir,
+                 "serve over plain mutual TLS with the test-CA certificates "
+                 "in DIR and NO attestation (the load-test baseline only)")
+      ->excludes("--insecure-transport-for-tests");
   app.add_option("--log-level", log_level, "overrides the config's log_level")
       ->check(CLI::IsMember(
           {"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -132,7 +137,9 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
                ::getpid());
 
   absl::StatusOr<std::unique_ptr<TransportBuilder>> builder =
-      SelectTransportBuilder(*config, acl, {.insecure_for_tests = insecure});
+      SelectTransportBuilder(*config, acl,
+                             {.insecure_for_tests = insecure,
+                              .plain_mtls_for_benchmarks_dir = plain_mtls_dir});
   if (!builder.ok()) {
     return Refuse(service, "select transport", builder.status(), kExitError);
   }

@@ -6,8 +6,9 @@
 // src/bin/<service>/main.cc. Start-up order, each step refusing to continue
 // with a clear error (stderr and log) and a non-zero exit:
 //
-//   0. flags (--config FILE, --insecure-transport-for-tests, --log-level,
-//      --print-config) and the deployment config (defaults without a file)
+//   0. flags (--config FILE, --insecure-transport-for-tests,
+//      --plain-mtls-for-benchmarks DIR, --log-level, --print-config) and
+//      the deployment config (defaults without a file)
 //   1. attest itself             TransportBuilder::AttestSelf()
 //   2. load and verify the manifest with the COMPILED-IN auditors and
 //      threshold (VerifyManifest: signatures, parse, expiry, deployment,

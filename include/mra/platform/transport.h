@@ -21,7 +21,9 @@
 // AttestedPeerVerifier with the DCAP appraiser, the manifest and the
 // compiled-in AccessPolicy), unless the explicit opt-in
 // (`--insecure-transport-for-tests`) selects the insecure test
-// implementation. No config key can select it.
+// implementation, or `--plain-mtls-for-benchmarks DIR` the plain mutual-TLS
+// load-test baseline (src/platform/internal/mtls_transport.h). No config key
+// can select either.
 
 #pragma once
 
@@ -125,10 +127,19 @@ struct TransportOptions {
   // and `--insecure-transport-for-tests` set it. It is deliberately not a
   // config-file key, so a deployment file can never switch security off.
   bool insecure_for_tests = false;
+  // The explicit opt-in for the load-test baseline
+  // (`--plain-mtls-for-benchmarks DIR`): plain mutual TLS with certificates
+  // of a test CA in this directory and NO attestation
+  // (src/platform/internal/mtls_transport.h). Empty: not selected. Also not
+  // a config-file key; the selectors refuse it together with
+  // insecure_for_tests.
+  std::string plain_mtls_for_benchmarks_dir = {};
 };
 
 // SelectTransportBuilder returns the TransportBuilder for service `acl.self`:
-// the attested one, or with options.insecure_for_tests the insecure one.
+// the attested one, or with options.insecure_for_tests the insecure one, or
+// with options.plain_mtls_for_benchmarks_dir the benchmark baseline (both
+// opt-ins at once: kInvalidArgument).
 // `config` and `acl` must outlive the builder and what it builds. The
 // attested builder's AttestSelf / Build report misconfiguration (no sim dir,
 // simulation not allowed, no collateral, identity not in the manifest).
