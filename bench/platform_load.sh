@@ -6,13 +6,16 @@
 # the ratio of the two.
 #
 #   bench/platform_load.sh BUILD_DIR [--clients N] [--seconds T]
-#                          [--value-bytes B] [--log-level LEVEL]
-#                          [--out DIR]
+#                          [--rounds R] [--value-bytes B]
+#                          [--log-level LEVEL] [--out DIR]
 #
-# Defaults: 8 clients, 10 s per mode, 64-byte values, the services' default
-# log level (info: one line per accepted call, as deployed). --out DIR keeps
-# each mode's mra-load JSON (DIR/<mode>.json) and the service logs
-# (DIR/<mode>-<service>.log); without it everything is removed.
+# Defaults: 8 clients, 10 s per mode, 1 round, 64-byte values, the services'
+# default log level (info: one line per accepted call, as deployed). With
+# R rounds the modes alternate (attested, plain, attested, ...) so drifting
+# machine load hits both alike, and the ratio is of the per-mode medians.
+# --out DIR keeps each run's mra-load JSON (DIR/<mode>-<round>.json) and the
+# service logs (DIR/<mode>-<round>-<service>.log); without it everything is
+# removed.
 #
 # One run does, all under a temporary directory removed by the trap:
 #   1. simulation set-up as an operator would (tests/platform/
@@ -22,7 +25,7 @@
 #      (config/keys);
 #   2. a test CA and one ECDSA P-256 certificate per service (openssl; CN =
 #      SAN = service name), for the plain-mTLS baseline only;
-#   3. for each mode: start storage, authentication, frontend (fresh data
+#   3. for each round and mode: start storage, authentication, frontend (fresh data
 #      directories), wait until each accepts connections, run mra-load,
 #      stop the services (SIGTERM; a clean exit is required);
 #   4. print both rows, the attested/plain ratios, the machine's load.
@@ -40,11 +43,12 @@ set -euo pipefail
 usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 build=$1; shift
-clients=8 seconds=10 value_bytes=64 log_level="" out=""
+clients=8 seconds=10 rounds=1 value_bytes=64 log_level="" out=""
 while [ $# -gt 0 ]; do
   case $1 in
     --clients) clients=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --value-bytes) value_bytes=$2; shift 2 ;;
     --log-level) log_level=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
@@ -109,13 +113,22 @@ listen = "127.0.0.1:$p_store"
 TOML
 done
 
+# quiet CMD...: runs a set-up step; its output is shown only if it fails.
+quiet() {
+  "$@" >>setup.log 2>&1 || {
+    echo "platform_load: set-up step failed: $*" >&2
+    sed 's/^/    /' setup.log >&2
+    exit 1
+  }
+}
+
 echo "== set-up: simulation PKI, signed service binaries, auditor-signed manifest" >&2
-"$mra" sim init --dir sim >/dev/null
-"$mra" enclave keygen --out signer.pem >/dev/null
+quiet "$mra" sim init --dir sim
+quiet "$mra" enclave keygen --out signer.pem
 mkdir -p bin manifest/signatures
 for svc in frontend authentication storage; do
   cp "$build/src/bin/mra-$svc" "bin/mra-$svc"
-  "$mra" enclave sign "bin/mra-$svc" --key signer.pem >/dev/null
+  quiet "$mra" enclave sign "bin/mra-$svc" --key signer.pem
 done
 {
   echo "version = 1"
@@ -124,7 +137,7 @@ done
   for svc in frontend authentication storage; do
     echo
     echo "[$svc]"
-    "$mra" enclave measure "bin/mra-$svc" --json | python3 -c '
+    "$mra" enclave measure "bin/mra-$svc" --json 2>>setup.log | python3 -c '
 import json, sys
 m = json.load(sys.stdin)
 print("mr_enclave = \"%s\"" % m["mr_enclave"])
@@ -132,9 +145,9 @@ print("mr_signer = \"%s\"" % m["mr_signer"])'
   done
 } > manifest/enclave_info.toml
 for i in 1 2 3; do
-  "$mra" manifest sign manifest/enclave_info.toml \
+  quiet "$mra" manifest sign manifest/enclave_info.toml \
     --key "$root/config/keys/auditor$i.private.pem" \
-    --out "manifest/signatures/auditor$i.sig" >/dev/null 2>&1
+    --out "manifest/signatures/auditor$i.sig"
 done
 
 echo "== set-up: test CA and plain-mTLS certificates (baseline only)" >&2
@@ -157,15 +170,15 @@ mkdir -p mtls
   rm -f ca.key ./*.csr ./*.ext ca.srl
 )
 
-# start NAME MODE FLAGS...: starts bin/mra-NAME and waits until its port
+# start NAME MODE RUN FLAGS...: starts bin/mra-NAME and waits until its port
 # accepts connections (it listens only after attesting, verifying the
 # manifest and building its transport).
 start() {
-  local name=$1 mode=$2 port; shift 2
+  local name=$1 mode=$2 run=$3 port; shift 3
   case $name in frontend) port=$p_front ;; authentication) port=$p_auth ;; storage) port=$p_store ;; esac
   local level=()
   [ -n "$log_level" ] && level=(--log-level "$log_level")
-  "bin/mra-$name" --config "$mode.toml" "${level[@]}" "$@" >"$mode-$name.log" 2>&1 &
+  "bin/mra-$name" --config "$mode.toml" "${level[@]}" "$@" >"$run-$name.log" 2>&1 &
   pids[$name]=$!
   for _ in $(seq 1 600); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -175,7 +188,7 @@ start() {
     sleep 0.1
   done
   echo "platform_load: mra-$name ($mode) did not start:" >&2
-  sed 's/^/    /' "$mode-$name.log" >&2
+  sed 's/^/    /' "$run-$name.log" >&2
   return 1
 }
 
@@ -191,28 +204,32 @@ stop() {
   fi
 }
 
-# keep MODE: copies the mode's result and logs to --out.
+# keep RUN: copies the run's result and logs to --out.
 keep() {
-  local mode=$1
+  local run=$1
   [ -n "$out" ] || return 0
-  cp "$mode.json" "$out/" 2>/dev/null || true
+  cp "$run.json" "$out/" 2>/dev/null || true
   for svc in frontend authentication storage; do
-    cp "$mode-$svc.log" "$out/" 2>/dev/null || true
+    cp "$run-$svc.log" "$out/" 2>/dev/null || true
   done
 }
 
 status=0
+# run_mode MODE ROUND FLAGS...: one measured run on fresh data directories.
 run_mode() {
-  local mode=$1; shift
-  echo "== $mode: $clients clients x ${seconds}s" >&2
+  local mode=$1 round=$2; shift 2
+  local run=$mode-$round
+  echo "== $mode (round $round/$rounds): $clients clients x ${seconds}s" >&2
+  rm -rf "data-$mode"
   local rc=0
-  if start storage "$mode" "$@" && start authentication "$mode" "$@" &&
-    start frontend "$mode" "$@"; then
+  if start storage "$mode" "$run" "$@" && start authentication "$mode" "$run" "$@" &&
+    start frontend "$mode" "$run" "$@"; then
     "$load" --config "$mode.toml" --clients "$clients" --seconds "$seconds" \
-      --value-bytes "$value_bytes" --label "$mode" --json "$mode.json" "$@" \
-      >"$mode.out" 2>"$mode.err" || rc=$?
-    cat "$mode.out"
-    grep -v '^\s*$' "$mode.err" | sed 's/^/    mra-load: /' >&2 || true
+      --value-bytes "$value_bytes" --label "$mode" --json "$run.json" "$@" \
+      >"$run.out" 2>"$run.err" || rc=$?
+    cat "$run.out"
+    # mra-load's warnings (one per client and connection) only on failure.
+    [ "$rc" -eq 0 ] || sed 's/^/    mra-load: /' "$run.err" >&2
   else
     rc=1
   fi
@@ -221,49 +238,70 @@ run_mode() {
       stop "$svc" || rc=1
     fi
   done
-  keep "$mode"
+  keep "$run"
   return "$rc"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-run_mode attested || status=1
-run_mode plain-mtls --plain-mtls-for-benchmarks "$work/mtls" || status=1
+for round in $(seq 1 "$rounds"); do
+  run_mode attested "$round" || status=1
+  run_mode plain-mtls "$round" --plain-mtls-for-benchmarks "$work/mtls" || status=1
+done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
 echo
-echo "== platform load: $clients clients, ${seconds}s per mode, ${value_bytes}-byte values, put+get"
-python3 - "$work/attested.json" "$work/plain-mtls.json" <<'PY' || status=1
-import json, sys
-rows = []
-for path in sys.argv[1:]:
-    try:
-        with open(path) as f:
-            rows.append(json.load(f))
-    except (OSError, ValueError) as e:
-        print("missing result: %s (%s)" % (path, e))
-        sys.exit(1)
-fmt = "{:<11} {:>7} {:>7} {:>8} {:>6} {:>9} {:>8} {:>8} {:>8}"
-print(fmt.format("mode", "clients", "seconds", "ops", "errors", "ops/s",
-                 "p50 ms", "p99 ms", "max ms"))
-for r in rows:
-    print(fmt.format(r["label"], r["clients"], "%.2f" % r["elapsed_seconds"],
-                     r["ops"], r["errors"], "%.1f" % r["ops_per_second"],
-                     "%.3f" % r["latency"]["p50_ms"],
-                     "%.3f" % r["latency"]["p99_ms"],
-                     "%.3f" % r["latency"]["max_ms"]))
-a, p = rows
+echo "== platform load: $clients clients, ${seconds}s per mode and round, $rounds round(s), ${value_bytes}-byte values, put+get"
+python3 - "$work" "$rounds" <<'PY' || status=1
+import json, os, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+runs = {"attested": [], "plain-mtls": []}
+for mode in runs:
+    for r in range(1, rounds + 1):
+        path = os.path.join(work, "%s-%d.json" % (mode, r))
+        try:
+            with open(path) as f:
+                runs[mode].append(json.load(f))
+        except (OSError, ValueError) as e:
+            print("missing result: %s (%s)" % (path, e))
+            sys.exit(1)
+fmt = "{:<11} {:>5} {:>7} {:>7} {:>8} {:>6} {:>9} {:>8} {:>8} {:>8}"
+print(fmt.format("mode", "round", "clients", "seconds", "ops", "errors",
+                 "ops/s", "p50 ms", "p99 ms", "max ms"))
+for mode, rs in runs.items():
+    for i, r in enumerate(rs, 1):
+        print(fmt.format(mode, i, r["clients"], "%.2f" % r["elapsed_seconds"],
+                         r["ops"], r["errors"], "%.1f" % r["ops_per_second"],
+                         "%.3f" % r["latency"]["p50_ms"],
+                         "%.3f" % r["latency"]["p99_ms"],
+                         "%.3f" % r["latency"]["max_ms"]))
+med = {}
+for mode, rs in runs.items():
+    med[mode] = {
+        "ops_per_second": statistics.median(r["ops_per_second"] for r in rs),
+        "p50_ms": statistics.median(r["latency"]["p50_ms"] for r in rs),
+        "p99_ms": statistics.median(r["latency"]["p99_ms"] for r in rs),
+        "errors": sum(r["errors"] for r in rs),
+    }
+    if rounds > 1:
+        m = med[mode]
+        print(fmt.format(mode, "med", rs[0]["clients"], "", "", m["errors"],
+                         "%.1f" % m["ops_per_second"], "%.3f" % m["p50_ms"],
+                         "%.3f" % m["p99_ms"], ""))
+a, p = med["attested"], med["plain-mtls"]
 def ratio(x, y):
     return "%.2f" % (x / y) if y else "n/a"
-print("ratio attested/plain-mtls: throughput %s, p50 %s, p99 %s" % (
+print("ratio attested/plain-mtls%s: throughput %s, p50 %s, p99 %s" % (
+    " (medians)" if rounds > 1 else "",
     ratio(a["ops_per_second"], p["ops_per_second"]),
-    ratio(a["latency"]["p50_ms"], p["latency"]["p50_ms"]),
-    ratio(a["latency"]["p99_ms"], p["latency"]["p99_ms"])))
-for r in rows:
-    print("%s transport: %s (set-up of %d clients: %.2fs)" % (
-        r["label"], r["transport"], r["clients"], r["setup_seconds"]))
-    if r["errors"]:
-        print("  ERRORS: %s" % json.dumps(r["errors_by_kind"]))
+    ratio(a["p50_ms"], p["p50_ms"]), ratio(a["p99_ms"], p["p99_ms"])))
+for mode, rs in runs.items():
+    print("%s transport: %s (set-up of %d clients: %s s)" % (
+        mode, rs[0]["transport"], rs[0]["clients"],
+        ", ".join("%.2f" % r["setup_seconds"] for r in rs)))
+    for r in rs:
+        if r["errors"]:
+            print("  ERRORS: %s" % json.dumps(r["errors_by_kind"]))
 PY
 echo "machine: $(nproc) CPUs; load average before $load_before, after $load_after; build type ${build_type:-unknown}; $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 exit "$status"

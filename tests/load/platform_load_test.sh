@@ -32,7 +32,7 @@ def check(cond, what):
 want = {"attested": "attested-tls (sim", "plain-mtls": "PLAIN-MTLS-FOR-BENCHMARKS"}
 for mode, transport in want.items():
     try:
-        with open(os.path.join(out, mode + ".json")) as f:
+        with open(os.path.join(out, mode + "-1.json")) as f:
             r = json.load(f)
     except (OSError, ValueError) as e:
         check(False, "%s: result JSON parses (%s)" % (mode, e))
@@ -63,7 +63,7 @@ num_fail=$((num_fail + $(grep -c '^FAIL' <<<"$check")))
 [ "$rc" -eq 0 ] || [ "$(grep -c '^FAIL' <<<"$check")" -gt 0 ] || { num_fail=$((num_fail + 1)); echo "FAIL: result check crashed"; }
 
 echo "== each mode was what it claims (server logs)"
-LAST_OUT=$(cat "$work/out/attested-storage.log" 2>/dev/null)
+LAST_OUT=$(cat "$work/out/attested-1-storage.log" 2>/dev/null)
 expect_contains "attested: storage attested itself" "attested self service=storage attester=sim"
 expect_contains "attested: storage verified the frontend's attestation" "peer accepted: side=server service=frontend"
 if grep -q "PLAIN-MTLS" <<<"$LAST_OUT"; then
@@ -71,7 +71,7 @@ if grep -q "PLAIN-MTLS" <<<"$LAST_OUT"; then
 else
   num_pass=$((num_pass + 1)); echo "PASS: attested run has no PLAIN-MTLS"
 fi
-LAST_OUT=$(cat "$work/out/plain-mtls-storage.log" 2>/dev/null)
+LAST_OUT=$(cat "$work/out/plain-mtls-1-storage.log" 2>/dev/null)
 expect_contains "plain-mtls: storage says loudly that it is not attested" "attest: SKIPPED service=storage transport=PLAIN-MTLS-FOR-BENCHMARKS"
 expect_contains "plain-mtls: storage identified the frontend by its test-CA certificate" \
   "call accepted service=storage method=Put peer=frontend (test-CA certificate, NOT ATTESTED)"
