@@ -1,6 +1,7 @@
 // The collateral bundle: PEM issuer chains, CRLs, and the signed JSON parts.
 #include <openssl/pem.h>
 
+#include "src/collateral/cert_parse.h"
 #include "src/collateral/json_util.h"
 
 #include "mra/base/hex.h"
@@ -15,18 +16,7 @@ using internal::Json;
 using internal::Malformed;
 using internal::String;
 
-constexpr std::string_view kBeginCert = "-----BEGIN CERTIFICATE-----";
-constexpr std::string_view kEndCert = "-----END CERTIFICATE-----";
 constexpr std::string_view kBeginCrl = "-----BEGIN X509 CRL-----";
-
-bool OnlyFiller(std::string_view s) {
-  for (char c : s) {
-    if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != '\0') {
-      return false;
-    }
-  }
-  return true;
-}
 
 constexpr const char* kBundleKeys[] = {
     "pck_crl_issuer_chain",     "root_ca_crl", "pck_crl",
@@ -47,46 +37,6 @@ absl::StatusOr<std::vector<uint8_t>> RawSignature(const Json& j,
 }
 
 }  // namespace
-
-absl::StatusOr<CertChain> ParsePemChain(std::string_view pem,
-                                        std::string_view field) {
-  CertChain chain;
-  std::string_view rest = pem;
-  while (!OnlyFiller(rest)) {
-    size_t begin = rest.find(kBeginCert);
-    if (begin == std::string_view::npos || !OnlyFiller(rest.substr(0, begin))) {
-      return Malformed(field,
-                       "expected a PEM certificate ('-----BEGIN "
-                       "CERTIFICATE-----')");
-    }
-    size_t end = rest.find(kEndCert, begin);
-    if (end == std::string_view::npos) {
-      return Malformed(field, "unterminated PEM certificate");
-    }
-    if (chain.size() == kMaxChainCerts) {
-      return Malformed(field,
-                       StrCat("more than ", kMaxChainCerts, " certificates"));
-    }
-    std::string_view block = rest.substr(begin, end + kEndCert.size() - begin);
-    crypto::BioPtr bio(
-        BIO_new_mem_buf(block.data(), static_cast<int>(block.size())));
-    if (bio == nullptr) {
-      return crypto::OpenSslError("BIO_new_mem_buf");
-    }
-    X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
-    if (cert == nullptr) {
-      crypto::ClearOpenSslErrors();
-      return Malformed(
-          field, StrCat("certificate ", chain.size(), " does not decode"));
-    }
-    chain.emplace_back(cert);
-    rest = rest.substr(end + kEndCert.size());
-  }
-  if (chain.empty()) {
-    return Malformed(field, "no certificates");
-  }
-  return chain;
-}
 
 absl::StatusOr<crypto::X509CrlPtr> ParseCrl(std::string_view data,
                                             std::string_view field,
@@ -166,15 +116,16 @@ absl::StatusOr<Collateral> ParseCollateralJson(std::string_view json) {
     }
   }
   Collateral c;
+  internal::CertInterner certs;  // The chains share certificates.
   MRA_ASSIGN_OR_RETURN(c.tcb_info_json, String(j, "tcb_info", "collateral"));
   MRA_ASSIGN_OR_RETURN(c.tcb_info, ParseTcbInfo(c.tcb_info_json));
   MRA_ASSIGN_OR_RETURN(c.tcb_info_signature,
                        RawSignature(j, "tcb_info_signature"));
   MRA_ASSIGN_OR_RETURN(std::string chain,
                        String(j, "tcb_info_issuer_chain", "collateral"));
-  MRA_ASSIGN_OR_RETURN(
-      c.tcb_info_issuer_chain,
-      ParsePemChain(chain, "collateral.tcb_info_issuer_chain"));
+  MRA_ASSIGN_OR_RETURN(c.tcb_info_issuer_chain,
+                       internal::ParsePemChain(
+                           chain, "collateral.tcb_info_issuer_chain", certs));
 
   MRA_ASSIGN_OR_RETURN(c.qe_identity_json,
                        String(j, "qe_identity", "collateral"));
@@ -185,14 +136,16 @@ absl::StatusOr<Collateral> ParseCollateralJson(std::string_view json) {
                        String(j, "qe_identity_issuer_chain", "collateral"));
   MRA_ASSIGN_OR_RETURN(
       c.qe_identity_issuer_chain,
-      ParsePemChain(chain, "collateral.qe_identity_issuer_chain"));
+      internal::ParsePemChain(chain, "collateral.qe_identity_issuer_chain",
+                              certs));
 
   MRA_ASSIGN_OR_RETURN(std::string crl, String(j, "pck_crl", "collateral"));
   MRA_ASSIGN_OR_RETURN(c.pck_crl,
                        ParseCrl(crl, "collateral.pck_crl", &c.pck_crl_der));
   MRA_ASSIGN_OR_RETURN(chain, String(j, "pck_crl_issuer_chain", "collateral"));
-  MRA_ASSIGN_OR_RETURN(c.pck_crl_issuer_chain,
-                       ParsePemChain(chain, "collateral.pck_crl_issuer_chain"));
+  MRA_ASSIGN_OR_RETURN(
+      c.pck_crl_issuer_chain,
+      internal::ParsePemChain(chain, "collateral.pck_crl_issuer_chain", certs));
   MRA_ASSIGN_OR_RETURN(crl, String(j, "root_ca_crl", "collateral"));
   MRA_ASSIGN_OR_RETURN(c.root_ca_crl, ParseCrl(crl, "collateral.root_ca_crl",
                                                &c.root_ca_crl_der));

@@ -1,5 +1,8 @@
 #include "mra/collateral/collateral.h"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <cctype>
 #include <functional>
 #include <set>
@@ -69,6 +72,62 @@ TEST(CollateralTest, EveryRealBundleParses) {
   }
   EXPECT_GE(seen.size(), 10u);
   EXPECT_GE(num_tdx, 5u);
+}
+
+// A bundle carries the root in three chains and the TCB signing certificate
+// in two: each distinct certificate is parsed once and shared, and the Intel
+// root is the process-wide copy.
+TEST(CollateralTest, RepeatedCertificatesAreParsedOnce) {
+  Json c = Cases()["cases"][0];
+  absl::StatusOr<Collateral> col =
+      ParseCollateralJson(Read(c["collateral"].get<std::string>()));
+  ASSERT_THAT(col, IsOk());
+  absl::StatusOr<CertChain> intel = ParsePemChain(IntelSgxRootCaPem(), "root");
+  ASSERT_THAT(intel, IsOk());
+  X509* root = col->pck_crl_issuer_chain.back().get();
+  EXPECT_EQ(root, (*intel)[0].get());
+  EXPECT_EQ(col->tcb_info_issuer_chain.back().get(), root);
+  EXPECT_EQ(col->qe_identity_issuer_chain.back().get(), root);
+  EXPECT_EQ(col->tcb_info_issuer_chain.front().get(),
+            col->qe_identity_issuer_chain.front().get());
+  EXPECT_NE(col->tcb_info_issuer_chain.front().get(),
+            col->pck_crl_issuer_chain.front().get());
+}
+
+// PEM whose DER has a byte after the certificate is refused (exact
+// consumption), as is a PEM block of another type.
+TEST(CollateralTest, PemChainRefusesTrailingDerAndOtherBlocks) {
+  std::string pem(IntelSgxRootCaPem());
+  size_t b = pem.find('\n') + 1;
+  size_t e = pem.find("-----END");
+  std::string b64;
+  for (char ch : pem.substr(b, e - b)) {
+    if (ch != '\n') b64 += ch;
+  }
+  // Decode, append one byte, re-encode.
+  std::vector<uint8_t> der(b64.size());
+  int n = EVP_DecodeBlock(der.data(),
+                          reinterpret_cast<const unsigned char*>(b64.data()),
+                          static_cast<int>(b64.size()));
+  ASSERT_GT(n, 0);
+  size_t pad = static_cast<size_t>(std::count(b64.end() - 2, b64.end(), '='));
+  der.resize(static_cast<size_t>(n) - pad);
+  der.push_back(0);
+  std::string out(4 * ((der.size() + 2) / 3) + 1, '\0');
+  int m = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          der.data(), static_cast<int>(der.size()));
+  out.resize(static_cast<size_t>(m));
+  std::string bad = "-----BEGIN CERTIFICATE-----\n";
+  for (size_t i = 0; i < out.size(); i += 64) bad += out.substr(i, 64) + "\n";
+  bad += "-----END CERTIFICATE-----\n";
+  absl::StatusOr<CertChain> chain = ParsePemChain(bad, "chain");
+  EXPECT_THAT(chain, FailsWith(VerifyFailure::kCollateralMalformed));
+  EXPECT_THAT(chain.status().message(), HasSubstr("bytes after its DER"));
+
+  std::string header = pem;
+  header.insert(b, "Proc-Type: 4,ENCRYPTED\n\n");
+  EXPECT_THAT(ParsePemChain(header, "chain"),
+              FailsWith(VerifyFailure::kCollateralMalformed));
 }
 
 TEST(CollateralTest, TcbInfoV2IsSgxWithFlatComponents) {

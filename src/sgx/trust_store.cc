@@ -18,26 +18,6 @@
 namespace mra::sgx {
 namespace {
 
-// docs/dcap-spec.md section 8 (identical DER in Phala dcap-qvl, zkdcap,
-// automata, go-tdx-qpl, go-tdx-guest, and every production PCK chain).
-constexpr std::string_view kIntelRootPem =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIICjzCCAjSgAwIBAgIUImUM1lqdNInzg7SVUr9QGzknBqwwCgYIKoZIzj0EAwIw\n"
-    "aDEaMBgGA1UEAwwRSW50ZWwgU0dYIFJvb3QgQ0ExGjAYBgNVBAoMEUludGVsIENv\n"
-    "cnBvcmF0aW9uMRQwEgYDVQQHDAtTYW50YSBDbGFyYTELMAkGA1UECAwCQ0ExCzAJ\n"
-    "BgNVBAYTAlVTMB4XDTE4MDUyMTEwNDUxMFoXDTQ5MTIzMTIzNTk1OVowaDEaMBgG\n"
-    "A1UEAwwRSW50ZWwgU0dYIFJvb3QgQ0ExGjAYBgNVBAoMEUludGVsIENvcnBvcmF0\n"
-    "aW9uMRQwEgYDVQQHDAtTYW50YSBDbGFyYTELMAkGA1UECAwCQ0ExCzAJBgNVBAYT\n"
-    "AlVTMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEC6nEwMDIYZOj/iPWsCzaEKi7\n"
-    "1OiOSLRFhWGjbnBVJfVnkY4u3IjkDYYL0MxO4mqsyYjlBalTVYxFP2sJBK5zlKOB\n"
-    "uzCBuDAfBgNVHSMEGDAWgBQiZQzWWp00ifODtJVSv1AbOScGrDBSBgNVHR8ESzBJ\n"
-    "MEegRaBDhkFodHRwczovL2NlcnRpZmljYXRlcy50cnVzdGVkc2VydmljZXMuaW50\n"
-    "ZWwuY29tL0ludGVsU0dYUm9vdENBLmRlcjAdBgNVHQ4EFgQUImUM1lqdNInzg7SV\n"
-    "Ur9QGzknBqwwDgYDVR0PAQH/BAQDAgEGMBIGA1UdEwEB/wQIMAYBAf8CAQEwCgYI\n"
-    "KoZIzj0EAwIDSQAwRgIhAOW/5QkR+S9CiSDcNoowLuPRLsWGf/Yi7GSX94BgwTwg\n"
-    "AiEA4J0lrHoMs+Xo5o/sX6O9QWxHRAvZUGOdRQ7cvqRXaqI=\n"
-    "-----END CERTIFICATE-----\n";
-
 // MakeRoot checks that `cert` is a self-signed CA and describes it.
 absl::StatusOr<TrustedRoot> MakeRoot(crypto::X509Ptr cert, bool simulation) {
   std::string subject = internal::OneLine(X509_get_subject_name(cert.get()));
@@ -61,8 +41,9 @@ absl::StatusOr<TrustedRoot> MakeRoot(crypto::X509Ptr cert, bool simulation) {
 }
 
 absl::StatusOr<TrustedRoot> IntelRoot() {
-  MRA_ASSIGN_OR_RETURN(collateral::CertChain chain,
-                       collateral::ParsePemChain(kIntelRootPem, "intel root"));
+  MRA_ASSIGN_OR_RETURN(
+      collateral::CertChain chain,
+      collateral::ParsePemChain(collateral::IntelSgxRootCaPem(), "intel root"));
   MRA_ASSIGN_OR_RETURN(TrustedRoot root,
                        MakeRoot(std::move(chain[0]), /*simulation=*/false));
   if (root.fingerprint != kIntelSgxRootCaSha256) {
@@ -73,7 +54,7 @@ absl::StatusOr<TrustedRoot> IntelRoot() {
 
 }  // namespace
 
-std::string_view IntelSgxRootCaPem() { return kIntelRootPem; }
+std::string_view IntelSgxRootCaPem() { return collateral::IntelSgxRootCaPem(); }
 
 std::shared_ptr<const TrustStore> TrustStore::IntelOnly() {
   static const std::shared_ptr<const TrustStore>* store = [] {

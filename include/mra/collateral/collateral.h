@@ -147,6 +147,11 @@ absl::StatusOr<TcbInfo> ParseTcbInfo(std::string_view json);
 // ParseQeIdentity parses an enclaveIdentity JSON object (likewise).
 absl::StatusOr<QeIdentity> ParseQeIdentity(std::string_view json);
 
+// IntelSgxRootCaPem returns the PEM of the production Intel SGX Root CA,
+// the issuer of all PCS collateral (mra/sgx pins its fingerprint). Bundles
+// that carry it share one parsed copy.
+std::string_view IntelSgxRootCaPem();
+
 // ParsePemChain parses 1..kMaxChainCerts concatenated PEM certificates;
 // anything else between or after them (except whitespace and NULs) fails.
 absl::StatusOr<CertChain> ParsePemChain(std::string_view pem,

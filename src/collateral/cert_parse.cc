@@ -1,0 +1,195 @@
+// Certificate parsing for collateral bundles: PEM chains, each distinct DER
+// parsed once, and the Intel SGX Root CA parsed once per process.
+#include "src/collateral/cert_parse.h"
+
+#include <openssl/pem.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+#include "src/collateral/json_util.h"
+#include <openssl/x509.h>
+
+#include "mra/base/status.h"
+#include "mra/base/strings.h"
+#include "mra/collateral/collateral.h"
+
+namespace mra::collateral {
+namespace {
+
+// docs/dcap-spec.md section 8 (identical DER in Phala dcap-qvl, zkdcap,
+// automata, go-tdx-qpl, go-tdx-guest, and every production PCK chain).
+constexpr std::string_view kIntelRootPem =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIICjzCCAjSgAwIBAgIUImUM1lqdNInzg7SVUr9QGzknBqwwCgYIKoZIzj0EAwIw\n"
+    "aDEaMBgGA1UEAwwRSW50ZWwgU0dYIFJvb3QgQ0ExGjAYBgNVBAoMEUludGVsIENv\n"
+    "cnBvcmF0aW9uMRQwEgYDVQQHDAtTYW50YSBDbGFyYTELMAkGA1UECAwCQ0ExCzAJ\n"
+    "BgNVBAYTAlVTMB4XDTE4MDUyMTEwNDUxMFoXDTQ5MTIzMTIzNTk1OVowaDEaMBgG\n"
+    "A1UEAwwRSW50ZWwgU0dYIFJvb3QgQ0ExGjAYBgNVBAoMEUludGVsIENvcnBvcmF0\n"
+    "aW9uMRQwEgYDVQQHDAtTYW50YSBDbGFyYTELMAkGA1UECAwCQ0ExCzAJBgNVBAYT\n"
+    "AlVTMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEC6nEwMDIYZOj/iPWsCzaEKi7\n"
+    "1OiOSLRFhWGjbnBVJfVnkY4u3IjkDYYL0MxO4mqsyYjlBalTVYxFP2sJBK5zlKOB\n"
+    "uzCBuDAfBgNVHSMEGDAWgBQiZQzWWp00ifODtJVSv1AbOScGrDBSBgNVHR8ESzBJ\n"
+    "MEegRaBDhkFodHRwczovL2NlcnRpZmljYXRlcy50cnVzdGVkc2VydmljZXMuaW50\n"
+    "ZWwuY29tL0ludGVsU0dYUm9vdENBLmRlcjAdBgNVHQ4EFgQUImUM1lqdNInzg7SV\n"
+    "Ur9QGzknBqwwDgYDVR0PAQH/BAQDAgEGMBIGA1UdEwEB/wQIMAYBAf8CAQEwCgYI\n"
+    "KoZIzj0EAwIDSQAwRgIhAOW/5QkR+S9CiSDcNoowLuPRLsWGf/Yi7GSX94BgwTwg\n"
+    "AiEA4J0lrHoMs+Xo5o/sX6O9QWxHRAvZUGOdRQ7cvqRXaqI=\n"
+    "-----END CERTIFICATE-----\n";
+
+constexpr std::string_view kBeginCert = "-----BEGIN CERTIFICATE-----";
+constexpr std::string_view kEndCert = "-----END CERTIFICATE-----";
+
+bool OnlyFiller(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0';
+  });
+}
+
+crypto::X509Ptr UpRef(X509* cert) {
+  X509_up_ref(cert);
+  return crypto::X509Ptr(cert);
+}
+
+// IntelRoot is the pinned root, parsed once: it ends every chain of every
+// bundle (three per bundle, plus the quote's).
+struct IntelRoot {
+  std::vector<uint8_t> der;
+  X509* cert = nullptr;
+};
+
+const IntelRoot& SharedIntelRoot() {
+  static const IntelRoot* root = [] {
+    auto* r = new IntelRoot();
+    crypto::BioPtr bio(BIO_new_mem_buf(kIntelRootPem.data(),
+                                       static_cast<int>(kIntelRootPem.size())));
+    r->cert = bio == nullptr
+                  ? nullptr
+                  : PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+    if (r->cert != nullptr) {
+      unsigned char* der = nullptr;
+      int len = i2d_X509(r->cert, &der);
+      if (len > 0) {
+        r->der.assign(der, der + len);
+      }
+      OPENSSL_free(der);
+    }
+    // A failure leaves `der` empty: nothing is shared and every bundle parses
+    // its own copy (TrustStore reports the broken constant).
+    crypto::ClearOpenSslErrors();
+    return r;
+  }();
+  return *root;
+}
+
+// PemBlockToDer decodes one "CERTIFICATE" PEM block.
+absl::StatusOr<std::vector<uint8_t>> PemBlockToDer(std::string_view block,
+                                                   std::string_view field,
+                                                   size_t index) {
+  crypto::BioPtr bio(
+      BIO_new_mem_buf(block.data(), static_cast<int>(block.size())));
+  if (bio == nullptr) {
+    return crypto::OpenSslError("BIO_new_mem_buf");
+  }
+  char* name = nullptr;
+  char* header = nullptr;
+  unsigned char* data = nullptr;
+  long len = 0;  // NOLINT(google-runtime-int): OpenSSL's type.
+  int ok = PEM_read_bio(bio.get(), &name, &header, &data, &len);
+  std::vector<uint8_t> der;
+  bool valid = ok == 1 && name != nullptr &&
+               std::strcmp(name, "CERTIFICATE") == 0 && header != nullptr &&
+               header[0] == '\0' && len > 0;
+  if (valid) {
+    der.assign(data, data + len);
+  }
+  OPENSSL_free(name);
+  OPENSSL_free(header);
+  OPENSSL_free(data);
+  if (!valid) {
+    crypto::ClearOpenSslErrors();
+    return internal::Malformed(
+        field, StrCat("certificate ", index, " is not valid PEM"));
+  }
+  return der;
+}
+
+}  // namespace
+
+std::string_view IntelSgxRootCaPem() { return kIntelRootPem; }
+
+namespace internal {
+
+absl::StatusOr<crypto::X509Ptr> CertInterner::Parse(
+    std::span<const uint8_t> der, std::string_view field, size_t index) {
+  const IntelRoot& intel = SharedIntelRoot();
+  if (!intel.der.empty() && std::ranges::equal(der, intel.der)) {
+    return UpRef(intel.cert);
+  }
+  for (const auto& [seen_der, cert] : seen_) {
+    if (std::ranges::equal(der, seen_der)) {
+      return UpRef(cert.get());
+    }
+  }
+  const unsigned char* p = der.data();
+  crypto::X509Ptr cert(
+      d2i_X509(nullptr, &p,
+               static_cast<long>(der.size())));  // NOLINT(google-runtime-int)
+  if (cert == nullptr || p != der.data() + der.size()) {
+    crypto::ClearOpenSslErrors();
+    return internal::Malformed(
+        field, StrCat("certificate ", index,
+                      cert == nullptr ? " does not decode"
+                                      : " has bytes after its DER"));
+  }
+  X509* raw = cert.get();
+  seen_.emplace_back(std::vector<uint8_t>(der.begin(), der.end()),
+                     std::move(cert));
+  return UpRef(raw);
+}
+
+absl::StatusOr<CertChain> ParsePemChain(std::string_view pem,
+                                        std::string_view field,
+                                        CertInterner& interner) {
+  CertChain chain;
+  std::string_view rest = pem;
+  while (!OnlyFiller(rest)) {
+    size_t begin = rest.find(kBeginCert);
+    if (begin == std::string_view::npos || !OnlyFiller(rest.substr(0, begin))) {
+      return internal::Malformed(field,
+                                 "expected a PEM certificate ('-----BEGIN "
+                                 "CERTIFICATE-----')");
+    }
+    size_t end = rest.find(kEndCert, begin);
+    if (end == std::string_view::npos) {
+      return Malformed(field, "unterminated PEM certificate");
+    }
+    if (chain.size() == kMaxChainCerts) {
+      return internal::Malformed(
+          field, StrCat("more than ", kMaxChainCerts, " certificates"));
+    }
+    std::string_view block = rest.substr(begin, end + kEndCert.size() - begin);
+    MRA_ASSIGN_OR_RETURN(std::vector<uint8_t> der,
+                         PemBlockToDer(block, field, chain.size()));
+    MRA_ASSIGN_OR_RETURN(crypto::X509Ptr cert,
+                         interner.Parse(der, field, chain.size()));
+    chain.push_back(std::move(cert));
+    rest = rest.substr(end + kEndCert.size());
+  }
+  if (chain.empty()) {
+    return Malformed(field, "no certificates");
+  }
+  return chain;
+}
+
+}  // namespace internal
+
+absl::StatusOr<CertChain> ParsePemChain(std::string_view pem,
+                                        std::string_view field) {
+  internal::CertInterner interner;
+  return internal::ParsePemChain(pem, field, interner);
+}
+
+}  // namespace mra::collateral
