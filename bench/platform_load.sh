@@ -25,10 +25,13 @@
 #      (config/keys);
 #   2. a test CA and one ECDSA P-256 certificate per service (openssl; CN =
 #      SAN = service name), for the plain-mTLS baseline only;
-#   3. for each round and mode: start storage, authentication, frontend (fresh data
-#      directories), wait until each accepts connections, run mra-load,
-#      stop the services (SIGTERM; a clean exit is required);
-#   4. print both rows, the attested/plain ratios, the machine's load.
+#   3. for each round and mode: start storage, authentication, frontend
+#      (fresh data directories), wait until each accepts connections, run
+#      mra-load, sample the services' CPU time, stop them (SIGTERM; a clean
+#      exit is required);
+#   4. print every run, the attested/plain ratios (throughput, p50, p99 and
+#      the services' CPU per operation, which a loaded machine disturbs much
+#      less than wall-clock numbers), the machine's load and build type.
 # Exit status: 0 when both modes ran with zero errors, non-zero otherwise.
 #
 # Each simulated client is one mra-client: its own channel factory (in the
@@ -40,7 +43,7 @@
 # (bench/handshake_benchmark.cc measures that).
 set -euo pipefail
 
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 build=$1; shift
 clients=8 seconds=10 rounds=1 value_bytes=64 log_level="" out=""
@@ -208,13 +211,24 @@ stop() {
 keep() {
   local run=$1
   [ -n "$out" ] || return 0
-  cp "$run.json" "$out/" 2>/dev/null || true
+  cp "$run.json" "$run.cpu" "$out/" 2>/dev/null || true
   for svc in frontend authentication storage; do
     cp "$run-$svc.log" "$out/" 2>/dev/null || true
   done
 }
 
 status=0
+# service_cpu_ticks: user+system CPU of the three running services, in clock
+# ticks (/proc/PID/stat fields 14 and 15).
+service_cpu_ticks() {
+  local total=0 svc t
+  for svc in frontend authentication storage; do
+    t=$(awk '{print $14 + $15}' "/proc/${pids[$svc]}/stat")
+    total=$((total + t))
+  done
+  echo "$total"
+}
+
 # run_mode MODE ROUND FLAGS...: one measured run on fresh data directories.
 run_mode() {
   local mode=$1 round=$2; shift 2
@@ -224,9 +238,15 @@ run_mode() {
   local rc=0
   if start storage "$mode" "$run" "$@" && start authentication "$mode" "$run" "$@" &&
     start frontend "$mode" "$run" "$@"; then
+    local cpu0 cpu1
+    cpu0=$(service_cpu_ticks)
     "$load" --config "$mode.toml" --clients "$clients" --seconds "$seconds" \
       --value-bytes "$value_bytes" --label "$mode" --json "$run.json" "$@" \
       >"$run.out" 2>"$run.err" || rc=$?
+    cpu1=$(service_cpu_ticks)
+    # The services' CPU over mra-load's whole run (its set-up included: the
+    # registrations, logins and the first frontend -> peer handshakes).
+    echo "$((cpu1 - cpu0)) $(getconf CLK_TCK)" > "$run.cpu"
     cat "$run.out"
     # mra-load's warnings (one per client and connection) only on failure.
     [ "$rc" -eq 0 ] || sed 's/^/    mra-load: /' "$run.err" >&2
@@ -261,20 +281,26 @@ for mode in runs:
         path = os.path.join(work, "%s-%d.json" % (mode, r))
         try:
             with open(path) as f:
-                runs[mode].append(json.load(f))
+                r = json.load(f)
+            with open(path[:-len(".json")] + ".cpu") as f:
+                ticks, hz = (int(x) for x in f.read().split())
+            r["service_cpu_ms_per_op"] = (
+                1000.0 * ticks / hz / r["ops"] if r["ops"] else 0.0)
+            runs[mode].append(r)
         except (OSError, ValueError) as e:
             print("missing result: %s (%s)" % (path, e))
             sys.exit(1)
-fmt = "{:<11} {:>5} {:>7} {:>7} {:>8} {:>6} {:>9} {:>8} {:>8} {:>8}"
+fmt = "{:<11} {:>5} {:>7} {:>7} {:>8} {:>6} {:>9} {:>8} {:>8} {:>8} {:>11}"
 print(fmt.format("mode", "round", "clients", "seconds", "ops", "errors",
-                 "ops/s", "p50 ms", "p99 ms", "max ms"))
+                 "ops/s", "p50 ms", "p99 ms", "max ms", "cpu ms/op"))
 for mode, rs in runs.items():
     for i, r in enumerate(rs, 1):
         print(fmt.format(mode, i, r["clients"], "%.2f" % r["elapsed_seconds"],
                          r["ops"], r["errors"], "%.1f" % r["ops_per_second"],
                          "%.3f" % r["latency"]["p50_ms"],
                          "%.3f" % r["latency"]["p99_ms"],
-                         "%.3f" % r["latency"]["max_ms"]))
+                         "%.3f" % r["latency"]["max_ms"],
+                         "%.3f" % r["service_cpu_ms_per_op"]))
 med = {}
 for mode, rs in runs.items():
     med[mode] = {
@@ -282,19 +308,24 @@ for mode, rs in runs.items():
         "p50_ms": statistics.median(r["latency"]["p50_ms"] for r in rs),
         "p99_ms": statistics.median(r["latency"]["p99_ms"] for r in rs),
         "errors": sum(r["errors"] for r in rs),
+        "cpu": statistics.median(r["service_cpu_ms_per_op"] for r in rs),
     }
     if rounds > 1:
         m = med[mode]
         print(fmt.format(mode, "med", rs[0]["clients"], "", "", m["errors"],
                          "%.1f" % m["ops_per_second"], "%.3f" % m["p50_ms"],
-                         "%.3f" % m["p99_ms"], ""))
+                         "%.3f" % m["p99_ms"], "", "%.3f" % m["cpu"]))
 a, p = med["attested"], med["plain-mtls"]
 def ratio(x, y):
     return "%.2f" % (x / y) if y else "n/a"
-print("ratio attested/plain-mtls%s: throughput %s, p50 %s, p99 %s" % (
+print("ratio attested/plain-mtls%s: throughput %s, p50 %s, p99 %s, "
+      "service CPU per op %s" % (
     " (medians)" if rounds > 1 else "",
     ratio(a["ops_per_second"], p["ops_per_second"]),
-    ratio(a["p50_ms"], p["p50_ms"]), ratio(a["p99_ms"], p["p99_ms"])))
+    ratio(a["p50_ms"], p["p50_ms"]), ratio(a["p99_ms"], p["p99_ms"]),
+    ratio(a["cpu"], p["cpu"])))
+print("(cpu ms/op: user+system CPU of the three services during the run, "
+      "set-up included, per successful operation)")
 for mode, rs in runs.items():
     print("%s transport: %s (set-up of %d clients: %s s)" % (
         mode, rs[0]["transport"], rs[0]["clients"],
