@@ -87,6 +87,15 @@ run() {
   "$@" >"$work/out" 2>&1 || rc=$?
   show <"$work/out"
 }
+# run_showing PATTERN CMD...: as run, but shows only the output lines
+# matching PATTERN (e.g. a service's refusal among its start-up log).
+run_showing() {
+  local pattern=$1
+  shift
+  rc=0
+  "$@" >"$work/out" 2>&1 || rc=$?
+  grep -E -- "$pattern" "$work/out" | show
+}
 # outcome: accepted for exit 0, refused otherwise.
 outcome() { if [ "$rc" -eq 0 ]; then echo accepted; else echo refused; fi; }
 # verdict FILE: the first refusal verdict (a VerifyFailure or gRPC code) in it.
@@ -170,7 +179,8 @@ printf 'rebuilt' >>"$bin/mra-storage-rebuilt"
 "$mra" enclave sign "$bin/mra-storage-rebuilt" --key "$work/signer.pem" 2>&1 | show
 "$mra" enclave measure "$bin/mra-storage-rebuilt" --json | show
 echo "  a) with the deployment's manifest it refuses to start (peers would refuse it):"
-run "$bin/mra-storage-rebuilt" --config "$work/deploy.toml"
+run_showing 'SIMULATION MODE: quotes|attested self|manifest verified|refusing to start:' \
+  "$bin/mra-storage-rebuilt" --config "$work/deploy.toml"
 row refused "$(outcome)" "rebuilt storage starts with the demo manifest" \
   "$(verdict "$work/out") (exit $rc)" '^MEASUREMENT_NOT_IN_MANIFEST \(exit 1\)$'
 
@@ -181,9 +191,9 @@ sed -e 's/^deployment = "demo"/deployment = "staging"/' \
   -e 's/^data_dir = "state"/data_dir = "staging"/' "$work/deploy.toml" >"$work/staging.toml"
 plat_write_manifest "$work/staging/enclave_info.toml" 1 staging \
   frontend="$bin/mra-frontend" authentication="$bin/mra-authentication" \
-  storage="$bin/mra-storage-rebuilt" &&
-  plat_sign_manifest "$work/staging/enclave_info.toml" "$work/staging/signatures" 1 2 3 ||
-  die "staging manifest"
+  storage="$bin/mra-storage-rebuilt" || die "staging manifest: mra enclave measure failed"
+plat_sign_manifest "$work/staging/enclave_info.toml" "$work/staging/signatures" 1 2 3 ||
+  die "staging manifest: mra manifest sign failed"
 plat_start rebuilt "$bin/mra-storage-rebuilt" "$work/staging.toml" "$work/rebuilt.log" ||
   die "the rebuilt storage did not start with the staging manifest"
 refusal=""
@@ -233,7 +243,7 @@ cat >>"$work/two-sigs.toml" <<'TOML'
 path = "state/enclave_info.toml"
 signatures = ["state/signatures/auditor1.sig", "state/signatures/auditor2.sig"]
 TOML
-run "$bin/mra-authentication" --config "$work/two-sigs.toml"
+run_showing 'refusing to start:' "$bin/mra-authentication" --config "$work/two-sigs.toml"
 row refused "$(outcome)" "authentication starts with 2 of 3 auditor signatures" \
   "$(verdict "$work/out") (exit $rc)" '^THRESHOLD_NOT_MET \(exit 1\)$'
 
@@ -269,7 +279,7 @@ logs 'peer accepted: side=client service=storage' frontend | tail -1
 logs 'peer refused: side=client verdict=MEASUREMENT_NOT_IN_MANIFEST' frontend | tail -1
 logs 'call accepted service=frontend method=Put' frontend | tail -1
 for svc in frontend authentication storage; do
-  printf '    %-15s %3d connections accepted, %3d refused (attested peers); %3d calls accepted\n' "$svc:" \
+  printf '    %-15s %3d TLS handshakes accepted, %3d refused; %3d calls accepted\n' "$svc:" \
     "$(grep -c 'peer accepted:' "$work/$svc.log")" "$(grep -c 'peer refused:' "$work/$svc.log")" \
     "$(grep -c 'call accepted' "$work/$svc.log")"
 done

@@ -44,7 +44,7 @@ if [ "$rc" -eq 0 ]; then
 else
   fail "the demo exits $rc" "$(cat "$out")"
 fi
-LAST_OUT=$(cat "$out")
+LAST_OUT=$(cat "$out")  # read by expect_contains (tests/lib.sh)
 expect_contains "it says loudly that this is a simulation" "SIMULATION MODE: no SGX hardware"
 
 # The summary rows: result, what was tried, outcome, reason.
