@@ -6,8 +6,6 @@
 #include "src/platform/internal/mtls_transport.h"
 
 #include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <filesystem>
 #include <memory>
@@ -23,6 +21,8 @@
 #include "grpcpp/server_builder.h"
 #include "grpcpp/server_context.h"
 #include "spdlog/spdlog.h"
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "mra/base/file.h"
 #include "mra/base/secret_bytes.h"
@@ -79,7 +79,8 @@ absl::StatusOr<crypto::X509Ptr> ParseCert(const std::string& pem,
   if (bio == nullptr ||
       pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
     return absl::InvalidArgumentError(
-        StrCat("--plain-mtls-for-benchmarks: ", what, " is not a PEM "
+        StrCat("--plain-mtls-for-benchmarks: ", what,
+               " is not a PEM "
                "certificate"));
   }
   crypto::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
@@ -120,7 +121,8 @@ absl::StatusOr<Files> LoadFiles(const std::string& dir, std::string_view self,
         bio == nullptr
             ? nullptr
             : PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-    if (pkey == nullptr || X509_check_private_key(cert.get(), pkey.get()) != 1) {
+    if (pkey == nullptr ||
+        X509_check_private_key(cert.get(), pkey.get()) != 1) {
       return absl::InvalidArgumentError(
           StrCat("--plain-mtls-for-benchmarks: ", key_path,
                  " is not the private key of ", cert_path));
@@ -135,8 +137,8 @@ absl::StatusOr<Files> LoadFiles(const std::string& dir, std::string_view self,
   crypto::EvpPkeyPtr ca_key(X509_get_pubkey(ca.get()));
   if (ca_key == nullptr || X509_verify(cert.get(), ca_key.get()) != 1) {
     return absl::InvalidArgumentError(
-        StrCat("--plain-mtls-for-benchmarks: ", cert_path,
-               " is not signed by ", (base / "ca.pem").string()));
+        StrCat("--plain-mtls-for-benchmarks: ", cert_path, " is not signed by ",
+               (base / "ca.pem").string()));
   }
   return files;
 }
@@ -256,8 +258,7 @@ class PlainMtlsTransport final : public Transport {
       const ::grpc::ServerContext& context) const override {
     std::optional<std::string> service = PeerService(context);
     return StrCat(service.has_value() ? *service : std::string("anonymous"),
-                  " (test-CA certificate, NOT ATTESTED) addr=",
-                  context.peer());
+                  " (test-CA certificate, NOT ATTESTED) addr=", context.peer());
   }
 
  private:
@@ -327,8 +328,8 @@ class PlainMtlsClientFactory final : public ChannelFactory {
     std::shared_ptr<::grpc::ChannelCredentials> credentials =
         ChannelCredentials(target_service);
     if (credentials == nullptr) {
-      return absl::PermissionDeniedError(StrCat(
-          kClientName, " may not reach service '", target_service, "'"));
+      return absl::PermissionDeniedError(
+          StrCat(kClientName, " may not reach service '", target_service, "'"));
     }
     return Channels::Dial(credentials, target_service, address);
   }

@@ -185,8 +185,8 @@ void Loop(Client* client, const LoadOptions& options,
   std::vector<bool> known(static_cast<size_t>(options.num_keys), true);
   uint64_t seq = 0;
   while (SteadyClock::now() < deadline && Reserve(started, options.max_ops)) {
-    const size_t slot = static_cast<size_t>(seq % static_cast<uint64_t>(
-                                                      options.num_keys));
+    const size_t slot =
+        static_cast<size_t>(seq % static_cast<uint64_t>(options.num_keys));
     const std::string key = StrCat("k", slot);
     std::string value = ValueFor(client->index, seq, options.value_len);
     ++seq;
@@ -225,11 +225,12 @@ void Loop(Client* client, const LoadOptions& options,
     auto t1 = SteadyClock::now();
     if (!s.ok()) {
       errors->Add(StrCat("get:", CodeName(s.error_code())), s.error_message());
-    } else if (known[slot] && (!last[slot].has_value() ||
-                               response.value() != *last[slot])) {
+    } else if (known[slot] &&
+               (!last[slot].has_value() || response.value() != *last[slot])) {
       errors->Add("get:VALUE_MISMATCH",
                   StrCat("client ", client->index, " key ", key, ": got ",
-                         response.value().size(), " bytes, not the last "
+                         response.value().size(),
+                         " bytes, not the last "
                          "value put"));
     } else {
       client->get_ns.push_back((t1 - t0).count());
@@ -358,13 +359,12 @@ std::string FormatTable(const std::vector<LoadResult>& results) {
       "mode", "clients", "seconds", "ops", "errors", "ops/s", "p50 ms",
       "p99 ms", "mean ms", "max ms", "transport");
   for (const LoadResult& r : results) {
-    StrAppend(&out,
-              fmt::format("{:<12} {:>7} {:>7.2f} {:>9} {:>7} {:>10.1f} "
-                          "{:>8.3f} {:>8.3f} {:>8.3f} {:>8.3f}  {}\n",
-                          r.label.empty() ? "-" : r.label, r.num_clients,
-                          r.elapsed_seconds, r.num_ok, r.num_errors,
-                          r.ops_per_second, r.all.p50_ms, r.all.p99_ms,
-                          r.all.mean_ms, r.all.max_ms, r.transport));
+    StrAppend(&out, fmt::format("{:<12} {:>7} {:>7.2f} {:>9} {:>7} {:>10.1f} "
+                                "{:>8.3f} {:>8.3f} {:>8.3f} {:>8.3f}  {}\n",
+                                r.label.empty() ? "-" : r.label, r.num_clients,
+                                r.elapsed_seconds, r.num_ok, r.num_errors,
+                                r.ops_per_second, r.all.p50_ms, r.all.p99_ms,
+                                r.all.mean_ms, r.all.max_ms, r.transport));
   }
   return out;
 }

@@ -38,11 +38,11 @@ namespace mra::load {
 
 // LoadOptions bound and shape the workload.
 struct LoadOptions {
-  int num_clients = 4;                         // 1..1024
-  absl::Duration duration = absl::Seconds(10); // measured phase
-  uint64_t max_ops = 0;                        // 0: bounded by time only
-  size_t value_len = 64;                       // bytes per Put value
-  int num_keys = 16;                           // keys per client
+  int num_clients = 4;                          // 1..1024
+  absl::Duration duration = absl::Seconds(10);  // measured phase
+  uint64_t max_ops = 0;                         // 0: bounded by time only
+  size_t value_len = 64;                        // bytes per Put value
+  int num_keys = 16;                            // keys per client
   absl::Duration op_timeout = absl::Seconds(10);
   std::string user_prefix = "load";  // users are <prefix>-<client index>
   std::string password = "mra-load password";
@@ -59,12 +59,12 @@ struct LatencySummary {
 
 // LoadResult is one run. num_errors is the sum of errors_by_kind.
 struct LoadResult {
-  std::string label;       // e.g. "attested", "plain-mtls"
-  std::string transport;   // ChannelFactory::Describe()
+  std::string label;      // e.g. "attested", "plain-mtls"
+  std::string transport;  // ChannelFactory::Describe()
   int num_clients = 0;
-  int num_clients_ready = 0;  // set up successfully; only they ran
-  double setup_seconds = 0;   // all clients: factory, dial, register, login
-  double elapsed_seconds = 0; // start of the measured phase to the last op
+  int num_clients_ready = 0;   // set up successfully; only they ran
+  double setup_seconds = 0;    // all clients: factory, dial, register, login
+  double elapsed_seconds = 0;  // start of the measured phase to the last op
   uint64_t num_ok = 0;
   uint64_t num_errors = 0;
   // "<phase>:<reason>" -> count, e.g. "put:UNAVAILABLE", "get:VALUE_MISMATCH",
@@ -78,8 +78,8 @@ struct LoadResult {
 };
 
 // MakeFactory returns a new ChannelFactory for one client.
-using MakeFactory = std::function<
-    absl::StatusOr<std::unique_ptr<platform::ChannelFactory>>()>;
+using MakeFactory =
+    std::function<absl::StatusOr<std::unique_ptr<platform::ChannelFactory>>()>;
 
 // RunLoad runs the workload against the frontend at `frontend_address`.
 // Failures of clients or operations are in the result, not the status.

@@ -8,12 +8,19 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "spdlog/spdlog.h"
 
+#include "mra/platform/access_control.h"
+#include "mra/platform/config.h"
+#include "mra/platform/service_main.h"
+#include "mra/platform/services.h"
+#include "mra/testing/paths.h"
 #include "mra/testing/status_matchers.h"
 
 namespace mra::load {
 namespace {
 
+using ::mra::testing::IsOk;
 using ::mra::testing::StatusIs;
 using ::testing::DoubleEq;
 using ::testing::HasSubstr;
@@ -57,8 +64,8 @@ TEST(SummarizeTest, SingleValue) {
 }
 
 TEST(RunLoadTest, RefusesOptionsOutOfRange) {
-  MakeFactory never = []() -> absl::StatusOr<
-                               std::unique_ptr<platform::ChannelFactory>> {
+  MakeFactory never =
+      []() -> absl::StatusOr<std::unique_ptr<platform::ChannelFactory>> {
     return absl::InternalError("not reached");
   };
   LoadOptions options;
@@ -76,8 +83,8 @@ TEST(RunLoadTest, RefusesOptionsOutOfRange) {
 }
 
 TEST(RunLoadTest, EveryClientWhoseFactoryFailsIsAnError) {
-  MakeFactory failing = []() -> absl::StatusOr<
-                                 std::unique_ptr<platform::ChannelFactory>> {
+  MakeFactory failing =
+      []() -> absl::StatusOr<std::unique_ptr<platform::ChannelFactory>> {
     return absl::PermissionDeniedError("manifest refused");
   };
   LoadOptions options;
@@ -122,6 +129,115 @@ TEST(RunLoadTest, AnUnreachableFrontendIsCountedNotHidden) {
     EXPECT_THAT(kind, HasSubstr("setup:register:"));
   }
   EXPECT_THAT(r->transport, HasSubstr("INSECURE"));
+}
+
+// The three services in this process on 127.0.0.1:0 over the insecure test
+// transport (the attested and plain-mTLS paths run in the platform_load
+// ctest, as separate processes).
+class InProcessPlatformTest : public ::testing::Test {
+ protected:
+  static absl::StatusOr<std::unique_ptr<platform::ChannelFactory>>
+  AnonymousClient() {
+    absl::StatusOr<std::unique_ptr<platform::Transport>> t =
+        platform::MakeInsecureTransportForTests(
+            "", {.i_understand_this_is_unauthenticated = true});
+    if (!t.ok()) {
+      return t.status();
+    }
+    return std::unique_ptr<platform::ChannelFactory>(std::move(*t));
+  }
+
+  void SetUp() override {
+    spdlog::set_level(spdlog::level::warn);  // No per-call lines.
+    MRA_ASSERT_OK_AND_ASSIGN(
+        config_,
+        platform::ParseDeploymentConfig(R"(
+[services.frontend]
+listen = "127.0.0.1:0"
+[services.authentication]
+listen = "127.0.0.1:0"
+scrypt_log2_n = 10
+[services.storage]
+listen = "127.0.0.1:0"
+)",
+                                        "test", ::mra::testing::MakeTempDir()));
+    Start("storage", platform::kStorageAcl, &platform::MakeStorageService);
+    Start("authentication", platform::kAuthenticationAcl,
+          &platform::MakeAuthenticationService);
+    Start("frontend", platform::kFrontendAcl, &platform::MakeFrontendService);
+  }
+
+  void Start(std::string_view name, const platform::ServiceAcl& acl,
+             platform::ServiceFactory factory) {
+    absl::StatusOr<std::unique_ptr<platform::Transport>> t =
+        platform::MakeInsecureTransportForTests(
+            name, {.i_understand_this_is_unauthenticated = true});
+    ASSERT_THAT(t, IsOk());
+    transports_.push_back(std::move(*t));
+    definitions_.push_back(std::make_unique<platform::ServiceDefinition>(
+        platform::ServiceDefinition{&acl, factory}));
+    MRA_ASSERT_OK_AND_ASSIGN(
+        auto running, platform::StartService(
+                          *definitions_.back(),
+                          {config_, acl, *transports_.back()}, "127.0.0.1:0"));
+    config_.MutableService(name).address =
+        "127.0.0.1:" + std::to_string(running->port());
+    services_.push_back(std::move(running));
+  }
+
+  std::string Frontend() const { return config_.Service("frontend").address; }
+
+  platform::DeploymentConfig config_;
+  std::vector<std::unique_ptr<platform::Transport>> transports_;
+  std::vector<std::unique_ptr<platform::ServiceDefinition>> definitions_;
+  std::vector<std::unique_ptr<platform::RunningService>> services_;
+};
+
+TEST_F(InProcessPlatformTest, MaxOpsBoundsTheRunAndEveryReadBackMatches) {
+  LoadOptions options;
+  options.num_clients = 3;
+  options.duration = absl::Seconds(60);  // The op budget ends it first.
+  options.max_ops = 41;
+  options.num_keys = 2;
+  options.user_prefix = "bounded";
+  absl::StatusOr<LoadResult> r = RunLoad(&AnonymousClient, Frontend(), options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->num_errors, 0u) << r->error_samples.front();
+  EXPECT_EQ(r->num_clients_ready, 3);
+  EXPECT_EQ(r->num_ok, 41u);
+  EXPECT_EQ(r->put.count + r->get.count, 41u);
+  EXPECT_GT(r->get.count, 0u);
+  EXPECT_LT(r->elapsed_seconds, 60);
+  EXPECT_GT(r->ops_per_second, 0);
+  EXPECT_GT(r->all.p50_ms, 0);
+}
+
+TEST_F(InProcessPlatformTest, TimeBoundsTheRun) {
+  LoadOptions options;
+  options.num_clients = 2;
+  options.duration = absl::Milliseconds(500);
+  options.user_prefix = "timed";
+  absl::StatusOr<LoadResult> r = RunLoad(&AnonymousClient, Frontend(), options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->num_errors, 0u);
+  EXPECT_GT(r->num_ok, 0u);
+  EXPECT_GE(r->elapsed_seconds, 0.5);
+  EXPECT_LT(r->elapsed_seconds, 30);
+}
+
+TEST_F(InProcessPlatformTest, AUserThatExistsIsASetUpErrorNotASilentSkip) {
+  LoadOptions options;
+  options.num_clients = 2;
+  options.max_ops = 4;
+  options.user_prefix = "same";
+  ASSERT_THAT(RunLoad(&AnonymousClient, Frontend(), options), IsOk());
+  absl::StatusOr<LoadResult> again =
+      RunLoad(&AnonymousClient, Frontend(), options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->num_clients_ready, 0);
+  EXPECT_EQ(again->num_ok, 0u);
+  EXPECT_EQ(again->num_errors, 2u);
+  EXPECT_EQ(again->errors_by_kind.at("setup:register:ALREADY_EXISTS"), 2u);
 }
 
 TEST(FormatTest, JsonRoundTripsTheNumbers) {

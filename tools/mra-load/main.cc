@@ -43,8 +43,9 @@ constexpr int kExitUsage = 2;
 constexpr int kExitIo = 3;
 
 int Run(int argc, char** argv) {
-  CLI::App app{"mra-load: N concurrent clients doing put/get through the "
-               "platform's frontend"};
+  CLI::App app{
+      "mra-load: N concurrent clients doing put/get through the "
+      "platform's frontend"};
   std::string config_path;
   std::string frontend;
   bool insecure = false;
