@@ -7,7 +7,8 @@
 # targets are missed; MRA_BENCH_ALLOW_FAIL=1 only reports), and
 # handshake_benchmark, whose attested-vs-plain-mTLS comparison
 # bench/compare_handshake.sh prints (exit 1 when the issue-4 target is
-# missed; the other handshake cases are not run here).
+# missed; the other handshake cases are not run here), and the platform load
+# test (bench/platform_load.sh: N clients put/get, attested vs plain mTLS).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/release}
@@ -30,6 +31,10 @@ for b in "$build"/bench/*_benchmark; do
 done
 printf '\033[1m==> DCAP verification: mra vs @phala/dcap-qvl and @phala/dcap-qvl-web\033[0m\n' >&2
 "$root/bench/compare_dcap.sh" "$build" || status=$?
+if [ -x "$build/tools/mra-load/mra-load" ]; then
+  printf '\033[1m==> Platform load: attested vs plain mTLS (bench/platform_load.sh)\033[0m\n' >&2
+  "$root/bench/platform_load.sh" "$build" --rounds 3 || status=1
+fi
 printf '\033[1m==> Handshakes: attested mTLS vs plain mTLS\033[0m\n' >&2
 "$root/bench/compare_handshake.sh" "$build" || { rc=$?; [ "$status" -ne 0 ] || status=$rc; }
 exit "$status"
