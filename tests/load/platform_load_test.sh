@@ -4,7 +4,9 @@
 # both modes ran with zero errors and non-zero throughput, that the numbers
 # parse and are consistent, and that each mode really was the transport it
 # claims (server logs). No speed is asserted here: speed targets belong to
-# the benchmarks. Also: the plain-mTLS opt-in fails closed.
+# the benchmarks. Also: the plain-mTLS opt-in fails closed (no certificate
+# directory, both opt-ins at once, a certificate naming another service, of
+# another CA, or with another key: each refuses start-up).
 #
 # Usage: platform_load_test.sh BUILD_DIR REPO_ROOT
 set -uo pipefail
@@ -89,6 +91,36 @@ expect_rc 3 "a service with --plain-mtls-for-benchmarks and no certificates refu
 expect_contains "...naming the missing file" "ca.pem"
 expect_rc 2 "--plain-mtls-for-benchmarks with --insecure-transport-for-tests: usage error" \
   "$build/src/bin/mra-storage" --plain-mtls-for-benchmarks "$work/empty" --insecure-transport-for-tests
+# Certificates that exist but do not fit: each refuses start-up (exit 2:
+# invalid configuration), naming the problem.
+mkcert() {  # DIR NAME CN CA_DIR
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$1/$2.key" -out "$1/$2.csr" -subj "/CN=$3" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\n' "$3" > "$1/$2.ext"
+  openssl x509 -req -in "$1/$2.csr" -CA "$4/ca.pem" -CAkey "$4/ca.key" \
+    -CAcreateserial -days 1 -extfile "$1/$2.ext" -out "$1/$2.pem" 2>/dev/null
+}
+mkca() {  # DIR
+  mkdir -p "$1"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$1/ca.key" -out "$1/ca.pem" -days 1 -subj "/CN=test CA" 2>/dev/null
+}
+mkca ca1; mkca ca2
+mkdir -p wrong-cn foreign mismatch
+cp ca1/ca.pem wrong-cn/; mkcert wrong-cn storage frontend ca1
+expect_rc 2 "a storage certificate naming another service: refused" \
+  "$build/src/bin/mra-storage" --plain-mtls-for-benchmarks "$work/wrong-cn"
+expect_contains "...naming the problem" "does not name the service 'storage'"
+cp ca1/ca.pem foreign/; mkcert foreign storage storage ca2
+expect_rc 2 "a storage certificate of another CA: refused" \
+  "$build/src/bin/mra-storage" --plain-mtls-for-benchmarks "$work/foreign"
+expect_contains "...naming the problem" "is not signed by"
+cp ca1/ca.pem mismatch/; mkcert mismatch storage storage ca1
+mkcert mismatch other storage ca1; cp mismatch/other.key mismatch/storage.key
+expect_rc 2 "a key that is not the certificate's: refused" \
+  "$build/src/bin/mra-storage" --plain-mtls-for-benchmarks "$work/mismatch"
+expect_contains "...naming the problem" "is not the private key of"
+
 expect_rc 1 "mra-load with no certificates: setup errors, exit 1" \
   "$build/tools/mra-load/mra-load" --frontend 127.0.0.1:1 --clients 1 --seconds 0.2 \
   --plain-mtls-for-benchmarks "$work/empty"
