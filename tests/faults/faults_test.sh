@@ -10,9 +10,11 @@
 #                 and restarted; every acknowledged key must read back with
 #                 its value, every call in the outage must fail with a clear
 #                 error well inside its deadline, and calls must succeed
-#                 again without restarting the frontend. Then storage killed
-#                 while a Put is queued in it (SIGSTOP, then SIGKILL), and a
-#                 hung storage (SIGSTOP): the client's deadline bounds it.
+#                 again without restarting the frontend. Then a 30 s outage
+#                 (calls must succeed within 6 s of storage serving again),
+#                 storage killed while a Put is queued in it (SIGSTOP, then
+#                 SIGKILL), and a hung storage (SIGSTOP): the client's
+#                 deadline bounds it.
 #   service-kill  the frontend, then authentication, SIGKILLed while a call
 #                 is in flight through them: a clear error, not a hang; while
 #                 authentication is down nothing is accepted without token
@@ -34,7 +36,9 @@
 #
 # Usage: faults_test.sh CASE BIN_DIR MRA MRA_CLIENT REPO_ROOT
 #   BIN_DIR holds mra-frontend, mra-authentication and mra-storage.
-#   FAULTS_SEED=N fixes the random kill point of storage-kill.
+#   FAULTS_SEED=N fixes the random kill point of storage-kill;
+#   FAULTS_OUTAGE_SECONDS (2) and FAULTS_LONG_OUTAGE_SECONDS (30) its
+#   outages; FAULTS_KEEP=1 keeps the work directory of a failed run.
 set -uo pipefail
 case_name=$1 build_bin=$2 mra=$3 client=$4 root=$5
 # shellcheck source=../lib.sh
