@@ -14,6 +14,7 @@
 // Input: "HTTP <status>\n" + header lines "Name: value" + "\n" + body; any
 // other input is a body served with status 200 and default headers (so raw
 // PCS JSON and CRL files are meaningful seeds).
+#include <cstdio>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,15 +34,14 @@ void CheckRefusal(const absl::Status& s, int64_t http_status) {
     return;
   }
   std::optional<mra::VerifyFailure> f = mra::GetVerifyFailure(s);
-  if (f.has_value()) {
-    if (*f != mra::VerifyFailure::kCollateralMalformed) {
-      __builtin_trap();
-    }
-    return;
-  }
   const bool transport = s.code() == absl::StatusCode::kNotFound ||
                          s.code() == absl::StatusCode::kUnavailable;
-  if (!transport || http_status == 200) {
+  const bool expected =
+      f.has_value() ? *f == mra::VerifyFailure::kCollateralMalformed
+                    : transport && http_status != 200;
+  if (!expected) {
+    std::fprintf(stderr, "unexpected refusal (HTTP %lld): %s\n",
+                 static_cast<long long>(http_status), s.ToString().c_str());
     __builtin_trap();
   }
 }

@@ -68,7 +68,12 @@ absl::StatusOr<crypto::X509CrlPtr> ParseCrl(std::string_view data,
     return owned;
   }
   if (!trimmed.empty() && IsHex(trimmed)) {
-    MRA_ASSIGN_OR_RETURN(der, HexDecode(trimmed));
+    absl::StatusOr<std::vector<uint8_t>> decoded = HexDecode(trimmed);
+    if (!decoded.ok()) {  // E.g. odd length: malformed input, not a bug.
+      return Malformed(field, StrCat("CRL hex does not decode: ",
+                                     ToStd(decoded.status().message())));
+    }
+    der = *std::move(decoded);
   } else {
     der.assign(data.begin(), data.end());
   }

@@ -130,6 +130,16 @@ TEST(CollateralTest, PemChainRefusesTrailingDerAndOtherBlocks) {
               FailsWith(VerifyFailure::kCollateralMalformed));
 }
 
+// Found by pcs_response_fuzzer: hex text of odd length was refused with a
+// bare INVALID_ARGUMENT instead of a COLLATERAL_MALFORMED verdict.
+TEST(CollateralTest, OddLengthHexCrlIsMalformed) {
+  std::vector<uint8_t> der;
+  absl::StatusOr<crypto::X509CrlPtr> crl = ParseCrl("30820", "pck_crl", &der);
+  EXPECT_THAT(crl, FailsWith(VerifyFailure::kCollateralMalformed));
+  EXPECT_THAT(crl.status().message(), HasSubstr("pck_crl"));
+  EXPECT_THAT(crl.status().message(), HasSubstr("odd hex length"));
+}
+
 TEST(CollateralTest, TcbInfoV2IsSgxWithFlatComponents) {
   MRA_ASSERT_OK_AND_ASSIGN(
       Collateral col,
