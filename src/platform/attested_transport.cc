@@ -208,6 +208,13 @@ absl::Status Reload(const ReloadContext& ctx, const std::string& bytes,
   }
   uint64_t version = verified->manifest.version.value_or(0);
   std::string digest = HexEncode(verified->digest);
+  // The watcher's first look offers the manifest start-up already verified.
+  if (x509::ManifestHolder::Snapshot current = ctx.holder->Get();
+      current != nullptr && current->digest == verified->digest) {
+    spdlog::debug("manifest unchanged service={} version={} sha256={}",
+                  acl.self, version, digest);
+    return absl::OkStatus();
+  }
   MRA_RETURN_IF_ERROR(
       ctx.holder->Replace(std::make_shared<const manifest::VerifiedManifest>(
           std::move(*verified))));
