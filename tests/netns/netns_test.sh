@@ -201,28 +201,10 @@ plat_sim_setup "$build_bin" "$bin" >"$work/setup.log" 2>&1 &&
   { netns_fail "simulation set-up" "$(cat "$work/setup.log")"; finish; exit 1; }
 netns_pass "simulation set-up: sim root, signed services, manifest signed by 3 PoC auditors"
 
-cat > "$work/deploy.toml" <<TOML
-deployment = "netns"
-data_dir = "state"
-
-[attester]
-kind = "sim"
-sim_dir = "sim"
-
-[policy]
-allow_simulation = true
-cert_lifetime = "10m"
-
-[services.frontend]
-listen = "${ip_of[frontend]}:${port_of[frontend]}"
-
-[services.authentication]
-listen = "${ip_of[authentication]}:${port_of[authentication]}"
-scrypt_log2_n = 10
-
-[services.storage]
-listen = "${ip_of[storage]}:${port_of[storage]}"
-TOML
+plat_write_config "$work/deploy.toml" netns \
+  "${ip_of[frontend]}:${port_of[frontend]}" \
+  "${ip_of[authentication]}:${port_of[authentication]}" \
+  "${ip_of[storage]}:${port_of[storage]}"
 
 # Each service starts through a wrapper that execs it in its namespace
 # (ip netns exec execs too), so plat_start's pid is the service's own and

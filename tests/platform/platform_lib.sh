@@ -27,10 +27,12 @@ for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])' "$1"
 }
 
-# plat_write_config FILE DEPLOYMENT PORT_FRONTEND PORT_AUTH PORT_STORAGE:
-# a simulation deployment on loopback; paths are relative to FILE's directory
+# plat_write_config FILE DEPLOYMENT FRONTEND AUTH STORAGE: a simulation
+# deployment; each listen address is HOST:PORT, or a bare PORT on loopback.
+# Paths are relative to FILE's directory
 # (data in ./state, the sim dir in ./sim). Fast password hashing (scrypt
 # N=2^10) keeps tests quick.
+plat_listen() { case $1 in *:*) echo "$1" ;; *) echo "127.0.0.1:$1" ;; esac; }
 plat_write_config() {
   cat > "$1" <<TOML
 deployment = "$2"
@@ -45,14 +47,14 @@ allow_simulation = true
 cert_lifetime = "10m"
 
 [services.frontend]
-listen = "127.0.0.1:$3"
+listen = "$(plat_listen "$3")"
 
 [services.authentication]
-listen = "127.0.0.1:$4"
+listen = "$(plat_listen "$4")"
 scrypt_log2_n = 10
 
 [services.storage]
-listen = "127.0.0.1:$5"
+listen = "$(plat_listen "$5")"
 TOML
 }
 
