@@ -57,6 +57,7 @@
 #include "mra/base/file.h"
 #include "mra/base/verify_failure.h"
 #include "mra/collateral/collateral.h"
+#include "mra/crypto/certificate.h"
 #include "mra/crypto/digest.h"
 #include "mra/crypto/signature.h"
 #include "mra/sgx/quote.h"
@@ -370,10 +371,16 @@ void BM_FloorX509Parse(benchmark::State& state, const std::string* pem) {
 
 void BM_FloorEcdsaVerify(benchmark::State& state,
                          const collateral::Collateral* col) {
-  EVP_PKEY* key = X509_get0_pubkey(col->tcb_info_issuer_chain.at(0).get());
+  absl::StatusOr<crypto::EvpPkeyPtr> key =
+      crypto::CertificatePublicKey(col->tcb_info_issuer_chain.at(0).get());
+  if (!key.ok()) {
+    state.SkipWithError("TCB signing key does not decode");
+    return;
+  }
   for (auto _ : state) {
-    absl::Status s = crypto::VerifyEcdsaRaw(
-        key, crypto::AsBytes(col->tcb_info_json), col->tcb_info_signature);
+    absl::Status s =
+        crypto::VerifyEcdsaRaw(key->get(), crypto::AsBytes(col->tcb_info_json),
+                               col->tcb_info_signature);
     if (!s.ok()) {
       state.SkipWithError("TCB info signature does not verify");
       break;

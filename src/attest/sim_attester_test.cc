@@ -15,6 +15,7 @@
 #include "mra/base/file.h"
 #include "mra/base/status.h"
 #include "mra/collateral/collateral.h"
+#include "mra/crypto/certificate.h"
 #include "mra/crypto/signature.h"
 #include "mra/sgx/quote.h"
 #include "mra/sgx/verify.h"
@@ -144,10 +145,11 @@ TEST_F(SimAttesterTest, SignaturesAndBindingsVerify) {
   EXPECT_EQ(sig.pck_chain_pem.back(), '\0');
 
   // E. QE report signed by the PCK leaf key.
-  EXPECT_THAT(
-      crypto::VerifyEcdsaRaw(X509_get0_pubkey(chain[0].get()),
-                             sig.qe_report.raw, sig.qe_report_signature),
-      IsOk());
+  MRA_ASSERT_OK_AND_ASSIGN(crypto::EvpPkeyPtr pck_key,
+                           crypto::CertificatePublicKey(chain[0].get()));
+  EXPECT_THAT(crypto::VerifyEcdsaRaw(pck_key.get(), sig.qe_report.raw,
+                                     sig.qe_report_signature),
+              IsOk());
   // F. QE REPORTDATA = SHA-256(attest key || auth data) || zeros.
   std::vector<uint8_t> bound(sig.attest_key.begin(), sig.attest_key.end());
   bound.insert(bound.end(), sig.qe_auth_data.begin(), sig.qe_auth_data.end());
@@ -170,7 +172,7 @@ TEST_F(SimAttesterTest, SignaturesAndBindingsVerify) {
   MRA_ASSERT_OK_AND_ASSIGN(
       crypto::PrivateKey pck,
       LoadPrivateKeyFile(SimFilePath(SharedSimDir(), kSimPckKeyFile)));
-  EXPECT_EQ(X509_check_private_key(chain[0].get(), pck.pkey()), 1);
+  EXPECT_EQ(EVP_PKEY_eq(pck_key.get(), pck.pkey()), 1);
 
   // G. QE report matches the QE identity of the collateral.
   collateral::Collateral c = LoadCollateral(SharedSimDir());

@@ -15,6 +15,7 @@
 #include "mra/base/file.h"
 #include "mra/base/hex.h"
 #include "mra/collateral/collateral.h"
+#include "mra/crypto/certificate.h"
 #include "mra/crypto/signature.h"
 #include "mra/testing/paths.h"
 #include "mra/testing/status_matchers.h"
@@ -262,7 +263,10 @@ TEST_F(SimDirTest, CollateralLoadsAndItsSignaturesVerify) {
 
   // Signatures over the exact bytes, by the TCB signing certificate's key.
   ASSERT_EQ(c.tcb_info_issuer_chain.size(), 2u);
-  EVP_PKEY* signer = X509_get0_pubkey(c.tcb_info_issuer_chain[0].get());
+  MRA_ASSERT_OK_AND_ASSIGN(
+      crypto::EvpPkeyPtr signer_key,
+      crypto::CertificatePublicKey(c.tcb_info_issuer_chain[0].get()));
+  EVP_PKEY* signer = signer_key.get();
   EXPECT_THAT(crypto::VerifyEcdsaRaw(signer, crypto::AsBytes(c.tcb_info_json),
                                      c.tcb_info_signature),
               IsOk());

@@ -15,6 +15,7 @@
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
 #include "mra/collateral/collateral.h"
+#include "mra/crypto/certificate.h"
 
 namespace mra::collateral {
 namespace {
@@ -133,20 +134,14 @@ absl::StatusOr<crypto::X509Ptr> CertInterner::Parse(
       return UpRef(cert.get());
     }
   }
-  const unsigned char* p = der.data();
-  crypto::X509Ptr cert(
-      d2i_X509(nullptr, &p,
-               static_cast<long>(der.size())));  // NOLINT(google-runtime-int)
-  if (cert == nullptr || p != der.data() + der.size()) {
-    crypto::ClearOpenSslErrors();
-    return internal::Malformed(
-        field, StrCat("certificate ", index,
-                      cert == nullptr ? " does not decode"
-                                      : " has bytes after its DER"));
+  absl::StatusOr<crypto::X509Ptr> cert = crypto::ParseCertificateDer(der);
+  if (!cert.ok()) {
+    return internal::Malformed(field, StrCat("certificate ", index, " ",
+                                             ToStd(cert.status().message())));
   }
-  X509* raw = cert.get();
+  X509* raw = cert->get();
   seen_.emplace_back(std::vector<uint8_t>(der.begin(), der.end()),
-                     std::move(cert));
+                     *std::move(cert));
   return UpRef(raw);
 }
 

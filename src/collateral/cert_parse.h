@@ -16,11 +16,11 @@
 
 namespace mra::collateral::internal {
 
-// CertInterner parses each distinct DER certificate once and hands out
+// CertInterner parses each distinct DER certificate once (with
+// crypto::ParseCertificateDer: public keys are not decoded) and hands out
 // references: a bundle repeats the root in three chains and the TCB signing
-// certificate in two, and under OpenSSL 3.0 every d2i_X509 pays ~100 µs of
-// public-key decoder set-up. The Intel SGX Root CA is parsed once per process
-// (it is a compile-time constant). Not thread-safe; use one per bundle.
+// certificate in two. The Intel SGX Root CA is parsed once per process (it is
+// a compile-time constant). Not thread-safe; use one per bundle.
 class CertInterner {
  public:
   // Parse requires the DER to be consumed exactly. `field` and `index` name

@@ -56,6 +56,9 @@ absl::StatusOr<const TrustedRoot*> VerifyIssuerChain(
   }
   for (size_t i = 0; i < num_non_root; ++i) {
     std::string what = StrCat(field, "[", i, "]");
+    // The last link's issuer is the trusted root (byte-identical to
+    // chain.back() when that is the root): its key is decoded once.
+    const bool by_root = i + 1 >= num_non_root;
     const X509* issuer =
         i + 1 < chain.size() ? chain[i + 1].get() : root->cert.get();
     bool seen = false;
@@ -64,8 +67,15 @@ absl::StatusOr<const TrustedRoot*> VerifyIssuerChain(
              (X509_cmp(cert, chain[i].get()) == 0 && X509_cmp(by, issuer) == 0);
     }
     if (!seen) {
-      MRA_RETURN_IF_ERROR(
-          internal::CheckIssuedBy(chain[i].get(), issuer, what));
+      crypto::EvpPkeyPtr issuer_key;
+      if (!by_root) {
+        MRA_ASSIGN_OR_RETURN(
+            issuer_key,
+            internal::PublicKeyOf(issuer, StrCat(field, "[", i + 1, "]")));
+      }
+      MRA_RETURN_IF_ERROR(internal::CheckIssuedBy(
+          chain[i].get(), issuer, by_root ? root->key.get() : issuer_key.get(),
+          what));
       verified->emplace_back(chain[i].get(), issuer);
     }
     if (i > 0) {
@@ -99,11 +109,12 @@ absl::Status CheckNotRevokedByRoot(const X509_CRL* root_crl, const X509* cert,
   return absl::OkStatus();
 }
 
-absl::Status CheckSignedJson(const X509* signer, std::string_view json,
+absl::Status CheckSignedJson(const X509* signer, EVP_PKEY* signer_key,
+                             std::string_view json,
                              std::span<const uint8_t> signature,
                              VerifyFailure failure, std::string_view what) {
-  absl::Status s = crypto::VerifyEcdsaRaw(X509_get0_pubkey(signer),
-                                          crypto::AsBytes(json), signature);
+  absl::Status s =
+      crypto::VerifyEcdsaRaw(signer_key, crypto::AsBytes(json), signature);
   if (!s.ok()) {
     crypto::ClearOpenSslErrors();
     return Failure(
@@ -233,8 +244,8 @@ VerifyCollateralSignatures(const collateral::Collateral& c,
   const X509* root = tcb_root->cert.get();
 
   // Root CA CRL, then the signers' revocation status.
-  MRA_RETURN_IF_ERROR(internal::CheckCrlIssuedBy(c.root_ca_crl.get(), root,
-                                                 "collateral.root_ca_crl"));
+  MRA_RETURN_IF_ERROR(internal::CheckCrlIssuedBy(
+      c.root_ca_crl.get(), root, tcb_root->key.get(), "collateral.root_ca_crl"));
   const X509* tcb_signer = c.tcb_info_issuer_chain.front().get();
   const X509* qe_signer = c.qe_identity_issuer_chain.front().get();
   const X509* pck_ca = c.pck_crl_issuer_chain.front().get();
@@ -255,8 +266,11 @@ VerifyCollateralSignatures(const collateral::Collateral& c,
       c.root_ca_crl.get(), pck_ca, "collateral.pck_crl_issuer_chain[0]"));
 
   // PCK CRL by the PCK CA.
-  MRA_RETURN_IF_ERROR(internal::CheckCrlIssuedBy(c.pck_crl.get(), pck_ca,
-                                                 "collateral.pck_crl"));
+  MRA_ASSIGN_OR_RETURN(
+      rep->pck_ca_key,
+      internal::PublicKeyOf(pck_ca, "collateral.pck_crl_issuer_chain[0]"));
+  MRA_RETURN_IF_ERROR(internal::CheckCrlIssuedBy(
+      c.pck_crl.get(), pck_ca, rep->pck_ca_key.get(), "collateral.pck_crl"));
 
   // Signed JSON over the exact bytes.
   if (c.tcb_info.tcb_type != 0) {
@@ -264,11 +278,22 @@ VerifyCollateralSignatures(const collateral::Collateral& c,
                    StrCat("collateral.tcb_info.tcbType ", c.tcb_info.tcb_type,
                           " is not supported (only 0)"));
   }
-  MRA_RETURN_IF_ERROR(
-      CheckSignedJson(tcb_signer, c.tcb_info_json, c.tcb_info_signature,
-                      VerifyFailure::kTcbInfoInvalid, "collateral.tcb_info"));
+  // The two chains usually share one (interned) signing certificate.
+  MRA_ASSIGN_OR_RETURN(
+      crypto::EvpPkeyPtr tcb_key,
+      internal::PublicKeyOf(tcb_signer, "collateral.tcb_info_issuer_chain[0]"));
+  crypto::EvpPkeyPtr other_qe_key;
+  if (qe_signer != tcb_signer) {
+    MRA_ASSIGN_OR_RETURN(other_qe_key,
+                         internal::PublicKeyOf(
+                             qe_signer, "collateral.qe_identity_issuer_chain[0]"));
+  }
   MRA_RETURN_IF_ERROR(CheckSignedJson(
-      qe_signer, c.qe_identity_json, c.qe_identity_signature,
+      tcb_signer, tcb_key.get(), c.tcb_info_json, c.tcb_info_signature,
+      VerifyFailure::kTcbInfoInvalid, "collateral.tcb_info"));
+  MRA_RETURN_IF_ERROR(CheckSignedJson(
+      qe_signer, other_qe_key != nullptr ? other_qe_key.get() : tcb_key.get(),
+      c.qe_identity_json, c.qe_identity_signature,
       VerifyFailure::kQeIdentityInvalid, "collateral.qe_identity"));
 
   // Keep what VerifyQuote needs.

@@ -19,6 +19,7 @@
 #include "mra/base/hex.h"
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
+#include "mra/crypto/certificate.h"
 #include "mra/crypto/digest.h"
 #include "mra/crypto/signature.h"
 #include "mra/sgx/verify.h"
@@ -38,26 +39,16 @@ absl::StatusOr<std::shared_ptr<EVP_PKEY>> AttestationKey(
   if (std::shared_ptr<EVP_PKEY> known = rep.memo.FindKey(xy)) {
     return known;
   }
-  unsigned char point[65];
+  uint8_t point[65];
   point[0] = 0x04;  // Uncompressed.
   std::memcpy(point + 1, xy.data(), xy.size());
-  char group[] = "prime256v1";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point,
-                                        sizeof(point)),
-      OSSL_PARAM_construct_end()};
-  crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* key = nullptr;
-  if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params) != 1 ||
-      key == nullptr) {
-    crypto::ClearOpenSslErrors();
-    EVP_PKEY_free(key);
+  absl::StatusOr<crypto::EvpPkeyPtr> key =
+      crypto::EcPublicKeyFromPoint("prime256v1", point);
+  if (!key.ok()) {
     return Failure(VerifyFailure::kQuoteSignatureInvalid,
                    "attestation key is not a valid P-256 point");
   }
-  std::shared_ptr<EVP_PKEY> owned(key, EVP_PKEY_free);
+  std::shared_ptr<EVP_PKEY> owned(key->release(), EVP_PKEY_free);
   rep.memo.AddKey(xy, owned);
   return owned;
 }
@@ -138,8 +129,8 @@ absl::StatusOr<std::shared_ptr<const internal::VerifiedLeaf>> VerifyPckChain(
     MRA_ASSIGN_OR_RETURN(
         other_ca, internal::ParseDer(ders[1], StrCat(kPckChainField, "[1]")));
     ca = other_ca.get();
-    MRA_RETURN_IF_ERROR(
-        internal::CheckIssuedBy(ca, root, StrCat(kPckChainField, "[1]")));
+    MRA_RETURN_IF_ERROR(internal::CheckIssuedBy(
+        ca, root, rep.root->key.get(), StrCat(kPckChainField, "[1]")));
     MRA_RETURN_IF_ERROR(internal::CheckIsCa(ca, StrCat(kPckChainField, "[1]")));
     if (internal::IsRevoked(rep.root_crl.get(), ca)) {
       return Failure(VerifyFailure::kPckRevoked,
@@ -152,8 +143,14 @@ absl::StatusOr<std::shared_ptr<const internal::VerifiedLeaf>> VerifyPckChain(
       crypto::X509Ptr leaf_cert,
       internal::ParseDer(ders[0], StrCat(kPckChainField, "[0]")));
   const X509* leaf = leaf_cert.get();
-  MRA_RETURN_IF_ERROR(
-      internal::CheckIssuedBy(leaf, ca, StrCat(kPckChainField, "[0]")));
+  crypto::EvpPkeyPtr other_ca_key;
+  if (!known_ca) {
+    MRA_ASSIGN_OR_RETURN(other_ca_key, internal::PublicKeyOf(
+                                           ca, StrCat(kPckChainField, "[1]")));
+  }
+  EVP_PKEY* ca_key = known_ca ? rep.pck_ca_key.get() : other_ca_key.get();
+  MRA_RETURN_IF_ERROR(internal::CheckIssuedBy(leaf, ca, ca_key,
+                                              StrCat(kPckChainField, "[0]")));
   if (!known_ca) {
     MRA_RETURN_IF_ERROR(CheckWindow(ca, StrCat(kPckChainField, "[1]"), now));
   }
@@ -182,6 +179,7 @@ absl::StatusOr<std::shared_ptr<const internal::VerifiedLeaf>> VerifyPckChain(
   }
   if (!known_ca) {
     MRA_RETURN_IF_ERROR(internal::CheckCrlIssuedBy(rep.pck_crl.get(), ca,
+                                                   ca_key,
                                                    "collateral.pck_crl"));
   }
   // 4.1.2.4.7.
@@ -196,6 +194,8 @@ absl::StatusOr<std::shared_ptr<const internal::VerifiedLeaf>> VerifyPckChain(
   }
   auto verified = std::make_shared<internal::VerifiedLeaf>();
   MRA_ASSIGN_OR_RETURN(verified->extension, ParsePckCertificateExtension(leaf));
+  MRA_ASSIGN_OR_RETURN(verified->key,
+                       internal::PublicKeyOf(leaf, StrCat(kPckChainField, "[0]")));
   verified->cert = std::move(leaf_cert);
   verified->window = std::move(leaf_window);
   if (known_ca) {
@@ -386,7 +386,6 @@ absl::StatusOr<VerificationResult> VerifyQuote(
   // B. PCK chain, CRLs, revocation; the SGX extension.
   MRA_ASSIGN_OR_RETURN(std::shared_ptr<const internal::VerifiedLeaf> pck,
                        VerifyPckChain(q, rep, now));
-  const X509* leaf = pck->cert.get();
   VerificationResult result;
   result.pck = pck->extension;
 
@@ -402,7 +401,7 @@ absl::StatusOr<VerificationResult> VerifyQuote(
 
   // E. QE report signed by the PCK key.
   absl::Status s =
-      crypto::VerifyEcdsaRaw(X509_get0_pubkey(leaf), q.signature.qe_report.raw,
+      crypto::VerifyEcdsaRaw(pck->key.get(), q.signature.qe_report.raw,
                              q.signature.qe_report_signature);
   if (!s.ok()) {
     return Failure(VerifyFailure::kQeReportSignatureInvalid,

@@ -21,7 +21,13 @@ namespace {
 // MakeRoot checks that `cert` is a self-signed CA and describes it.
 absl::StatusOr<TrustedRoot> MakeRoot(crypto::X509Ptr cert, bool simulation) {
   std::string subject = internal::OneLine(X509_get_subject_name(cert.get()));
-  absl::Status self = internal::CheckIssuedBy(cert.get(), cert.get(), subject);
+  absl::StatusOr<crypto::EvpPkeyPtr> key =
+      internal::PublicKeyOf(cert.get(), subject);
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(key.status().message());
+  }
+  absl::Status self =
+      internal::CheckIssuedBy(cert.get(), cert.get(), key->get(), subject);
   if (!self.ok()) {
     return absl::InvalidArgumentError(
         StrCat("root '", subject, "' is not self-signed"));
@@ -34,6 +40,7 @@ absl::StatusOr<TrustedRoot> MakeRoot(crypto::X509Ptr cert, bool simulation) {
                        internal::DerFingerprint(cert.get()));
   TrustedRoot root;
   root.cert = std::move(cert);
+  root.key = *std::move(key);
   root.fingerprint = fp;
   root.subject = std::move(subject);
   root.simulation = simulation;
@@ -120,7 +127,7 @@ const TrustedRoot* TrustStore::FindByCert(const X509* cert) const {
 
 const TrustedRoot* TrustStore::FindIssuer(const X509* cert) const {
   for (const TrustedRoot& r : roots_) {
-    if (internal::CheckIssuedBy(cert, r.cert.get(), "").ok()) {
+    if (internal::CheckIssuedBy(cert, r.cert.get(), r.key.get(), "").ok()) {
       return &r;
     }
   }

@@ -15,6 +15,7 @@
 
 #include "mra/base/clock.h"
 #include "mra/base/strings.h"
+#include "mra/crypto/certificate.h"
 
 namespace mra::sgx::internal {
 namespace {
@@ -110,8 +111,19 @@ absl::StatusOr<Window> CrlWindow(const X509_CRL* crl, std::string_view what) {
   return w;
 }
 
+absl::StatusOr<crypto::EvpPkeyPtr> PublicKeyOf(const X509* cert,
+                                               std::string_view what) {
+  absl::StatusOr<crypto::EvpPkeyPtr> key = crypto::CertificatePublicKey(cert);
+  if (!key.ok()) {
+    return Failure(VerifyFailure::kCertChainInvalid,
+                   StrCat(what, ": public key does not decode (",
+                          ToStd(key.status().message()), ")"));
+  }
+  return key;
+}
+
 absl::Status CheckIssuedBy(const X509* cert, const X509* issuer,
-                           std::string_view what) {
+                           EVP_PKEY* issuer_key, std::string_view what) {
   if (X509_NAME_cmp(X509_get_issuer_name(cert),
                     X509_get_subject_name(issuer)) != 0) {
     return Failure(
@@ -120,14 +132,8 @@ absl::Status CheckIssuedBy(const X509* cert, const X509* issuer,
                "' is not the next certificate's subject '",
                OneLine(X509_get_subject_name(issuer)), "'"));
   }
-  EVP_PKEY* key = X509_get0_pubkey(issuer);
-  if (key == nullptr) {
-    crypto::ClearOpenSslErrors();
-    return Failure(VerifyFailure::kCertChainInvalid,
-                   StrCat(what, ": issuer public key does not decode"));
-  }
   // X509_verify takes a non-const X509 in OpenSSL 3.0 but does not modify it.
-  int rc = X509_verify(const_cast<X509*>(cert), key);  // NOLINT
+  int rc = X509_verify(const_cast<X509*>(cert), issuer_key);  // NOLINT
   crypto::ClearOpenSslErrors();
   if (rc != 1) {
     return Failure(VerifyFailure::kCertChainInvalid,
@@ -147,7 +153,7 @@ absl::Status CheckIsCa(const X509* cert, std::string_view what) {
 }
 
 absl::Status CheckCrlIssuedBy(const X509_CRL* crl, const X509* issuer,
-                              std::string_view what) {
+                              EVP_PKEY* issuer_key, std::string_view what) {
   if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) !=
       0) {
     return Failure(
@@ -155,13 +161,7 @@ absl::Status CheckCrlIssuedBy(const X509_CRL* crl, const X509* issuer,
         StrCat(what, ": issued by '", OneLine(X509_CRL_get_issuer(crl)),
                "', expected '", OneLine(X509_get_subject_name(issuer)), "'"));
   }
-  EVP_PKEY* key = X509_get0_pubkey(issuer);
-  if (key == nullptr) {
-    crypto::ClearOpenSslErrors();
-    return Failure(VerifyFailure::kCrlInvalid,
-                   StrCat(what, ": issuer public key does not decode"));
-  }
-  int rc = X509_CRL_verify(const_cast<X509_CRL*>(crl), key);  // NOLINT
+  int rc = X509_CRL_verify(const_cast<X509_CRL*>(crl), issuer_key);  // NOLINT
   crypto::ClearOpenSslErrors();
   if (rc != 1) {
     return Failure(VerifyFailure::kCrlInvalid,
@@ -258,14 +258,11 @@ absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemChain(
 
 absl::StatusOr<crypto::X509Ptr> ParseDer(std::span<const uint8_t> der,
                                          std::string_view field) {
-  const unsigned char* p = der.data();
-  crypto::X509Ptr cert(
-      d2i_X509(nullptr, &p,
-               static_cast<long>(der.size())));  // NOLINT(google-runtime-int)
-  if (cert == nullptr || p != der.data() + der.size()) {
-    crypto::ClearOpenSslErrors();
+  absl::StatusOr<crypto::X509Ptr> cert = crypto::ParseCertificateDer(der);
+  if (!cert.ok()) {
     return Failure(VerifyFailure::kQuoteMalformed,
-                   StrCat(field, ": certificate does not decode as DER"));
+                   StrCat(field, ": certificate ",
+                          ToStd(cert.status().message())));
   }
   return cert;
 }

@@ -118,6 +118,9 @@ struct QeIdentity {
   std::vector<EnclaveTcbLevel> tcb_levels;
 };
 
+// CertChain holds certificates parsed without decoding their public keys
+// (see mra/crypto/certificate.h): X509_get0_pubkey() may return null for
+// them; take keys with crypto::CertificatePublicKey().
 using CertChain = std::vector<crypto::X509Ptr>;
 
 // Collateral is one verification bundle. Move-only (owns OpenSSL objects).

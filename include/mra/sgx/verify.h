@@ -104,6 +104,7 @@ std::string_view IntelSgxRootCaPem();
 // TrustedRoot is one root CA a verifier accepts.
 struct TrustedRoot {
   crypto::X509Ptr cert;
+  crypto::EvpPkeyPtr key;              // cert's public key, decoded once.
   crypto::Sha256Digest fingerprint{};  // SHA-256 of the DER certificate.
   std::string subject;                 // One-line subject, for messages.
   // simulation is true for every root other than the pinned Intel root.

@@ -45,6 +45,7 @@ struct Window {
 // window still depends on `now`.
 struct VerifiedLeaf {
   crypto::X509Ptr cert;
+  crypto::EvpPkeyPtr key;  // The PCK key: signs the QE report.
   PckExtension extension;
   Window window;
 };
@@ -92,6 +93,7 @@ struct CollateralRep {
   std::vector<std::vector<size_t>> module_orders;
 
   crypto::X509Ptr pck_ca;  // The PCK CRL's issuer (verified to the root).
+  crypto::EvpPkeyPtr pck_ca_key;
   std::vector<uint8_t> pck_ca_der;
   crypto::X509CrlPtr pck_crl;
   crypto::X509CrlPtr root_crl;
@@ -128,18 +130,27 @@ absl::StatusOr<Window> CertWindow(const X509* cert, std::string_view what);
 // undecodable.
 absl::StatusOr<Window> CrlWindow(const X509_CRL* crl, std::string_view what);
 
-// CheckIssuedBy verifies that `issuer` issued `cert`: subject/issuer names
-// and the signature. kCertChainInvalid otherwise.
+// PublicKeyOf returns the certificate's public key (certificates are parsed
+// without it; see mra/crypto/certificate.h). kCertChainInvalid naming `what`
+// when it does not decode.
+absl::StatusOr<crypto::EvpPkeyPtr> PublicKeyOf(const X509* cert,
+                                               std::string_view what);
+
+// CheckIssuedBy verifies that `issuer`, whose public key is `issuer_key`,
+// issued `cert`: subject/issuer names and the signature. kCertChainInvalid
+// otherwise.
 [[nodiscard]] absl::Status CheckIssuedBy(const X509* cert, const X509* issuer,
+                                         EVP_PKEY* issuer_key,
                                          std::string_view what);
 
 // CheckIsCa requires the basic constraints CA flag. kCertChainInvalid.
 [[nodiscard]] absl::Status CheckIsCa(const X509* cert, std::string_view what);
 
 // CheckCrlIssuedBy verifies the CRL's issuer name and signature against
-// `issuer`. kCrlInvalid otherwise.
+// `issuer` and its key. kCrlInvalid otherwise.
 [[nodiscard]] absl::Status CheckCrlIssuedBy(const X509_CRL* crl,
                                             const X509* issuer,
+                                            EVP_PKEY* issuer_key,
                                             std::string_view what);
 
 // IsRevoked reports whether `cert`'s serial is listed in `crl`.

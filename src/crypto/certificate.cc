@@ -1,0 +1,177 @@
+#include "mra/crypto/certificate.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+#include <openssl/x509.h>
+
+#include "mra/base/strings.h"
+
+namespace mra::crypto {
+namespace {
+
+// NoDecoderLibCtx is a library context whose only provider, "null", offers
+// no algorithms (loading it stops OpenSSL from activating the default
+// provider on first use). Parsing a certificate in it leaves the public key
+// undecoded; the X509 itself keeps the default context for everything else
+// (signature verification, digests). Null if OpenSSL cannot create it: then
+// certificates are parsed the ordinary, slower way.
+OSSL_LIB_CTX* NoDecoderLibCtx() {
+  static OSSL_LIB_CTX* const ctx = [] {
+    OSSL_LIB_CTX* c = OSSL_LIB_CTX_new();
+    if (c != nullptr && OSSL_PROVIDER_load(c, "null") == nullptr) {
+      OSSL_LIB_CTX_free(c);
+      c = nullptr;
+    }
+    ClearOpenSslErrors();
+    return c;
+  }();
+  return ctx;
+}
+
+// EcGroupName maps the named curves we build keys for directly.
+const char* EcGroupName(const X509_ALGOR* params) {
+  int ptype = 0;
+  const void* pval = nullptr;
+  X509_ALGOR_get0(nullptr, &ptype, &pval, params);
+  if (ptype != V_ASN1_OBJECT || pval == nullptr) {
+    return nullptr;  // Explicit curve parameters: the generic path.
+  }
+  switch (OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(pval))) {
+    case NID_X9_62_prime256v1:
+      return "prime256v1";
+    case NID_secp384r1:
+      return "secp384r1";
+    default:
+      return nullptr;
+  }
+}
+
+// GroupParameters returns a process-wide parameters-only key of a named
+// curve we build keys on (P-256, P-384), or null for any other name.
+EVP_PKEY* GroupParameters(std::string_view group) {
+  auto make = [](const char* name) -> EVP_PKEY* {
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                         const_cast<char*>(name),  // NOLINT
+                                         0),
+        OSSL_PARAM_construct_end()};
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    EVP_PKEY* key = nullptr;
+    if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+        EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_KEY_PARAMETERS, params) !=
+            1) {
+      ClearOpenSslErrors();
+      EVP_PKEY_free(key);
+      return nullptr;
+    }
+    return key;
+  };
+  static EVP_PKEY* const p256 = make("prime256v1");
+  static EVP_PKEY* const p384 = make("secp384r1");
+  if (group == "prime256v1") {
+    return p256;
+  }
+  return group == "secp384r1" ? p384 : nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<X509Ptr> ParseCertificateDer(std::span<const uint8_t> der) {
+  const unsigned char* p = der.data();
+  const long len = static_cast<long>(der.size());  // NOLINT(google-runtime-int)
+  OSSL_LIB_CTX* ctx = NoDecoderLibCtx();
+  X509Ptr cert(ctx != nullptr
+                   ? reinterpret_cast<X509*>(ASN1_item_d2i_ex(
+                         nullptr, &p, len, ASN1_ITEM_rptr(X509), ctx, nullptr))
+                   : d2i_X509(nullptr, &p, len));
+  if (cert == nullptr) {
+    ClearOpenSslErrors();
+    return absl::InvalidArgumentError("does not decode as DER");
+  }
+  if (p != der.data() + der.size()) {
+    return absl::InvalidArgumentError(
+        StrCat("has ", der.data() + der.size() - p, " bytes after its DER"));
+  }
+  return cert;
+}
+
+absl::StatusOr<EvpPkeyPtr> CertificatePublicKey(const X509* cert) {
+  if (cert == nullptr) {
+    return absl::InvalidArgumentError("no certificate");
+  }
+  if (EVP_PKEY* decoded = X509_get0_pubkey(cert)) {
+    EVP_PKEY_up_ref(decoded);
+    return EvpPkeyPtr(decoded);
+  }
+  ClearOpenSslErrors();
+  X509_PUBKEY* spki = X509_get_X509_PUBKEY(cert);
+  ASN1_OBJECT* algorithm = nullptr;
+  const unsigned char* bits = nullptr;
+  int bits_len = 0;
+  X509_ALGOR* params = nullptr;
+  if (spki == nullptr || X509_PUBKEY_get0_param(&algorithm, &bits, &bits_len,
+                                                &params, spki) != 1) {
+    ClearOpenSslErrors();
+    return absl::InvalidArgumentError("certificate has no public key");
+  }
+  if (OBJ_obj2nid(algorithm) == NID_X9_62_id_ecPublicKey &&
+      params != nullptr) {
+    if (const char* group = EcGroupName(params)) {
+      return EcPublicKeyFromPoint(group,
+                                  {bits, static_cast<size_t>(bits_len)});
+    }
+  }
+  // Any other algorithm: OpenSSL's generic (slow) decoder on the SPKI.
+  unsigned char* der = nullptr;
+  int der_len = i2d_X509_PUBKEY(spki, &der);
+  const unsigned char* p = der;
+  EvpPkeyPtr key(der_len > 0 ? d2i_PUBKEY(nullptr, &p, der_len) : nullptr);
+  OPENSSL_free(der);
+  if (key == nullptr) {
+    ClearOpenSslErrors();
+    return absl::InvalidArgumentError("certificate public key does not decode");
+  }
+  return key;
+}
+
+absl::StatusOr<EvpPkeyPtr> EcPublicKeyFromPoint(
+    const char* group, std::span<const uint8_t> point) {
+  // Copying a parameters-only key of the group and setting the point costs
+  // ~4 µs; EVP_PKEY_fromdata rebuilds the group (Montgomery set-up) each
+  // time, ~16 µs. Both check that the point is on the curve.
+  EVP_PKEY* params_only = GroupParameters(group);
+  EvpPkeyPtr key(params_only != nullptr ? EVP_PKEY_dup(params_only) : nullptr);
+  if (key != nullptr && !point.empty() &&
+      EVP_PKEY_set1_encoded_public_key(key.get(), point.data(),
+                                       point.size()) == 1) {
+    return key;
+  }
+  if (params_only == nullptr) {  // Unknown group, or no template: generic.
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                         const_cast<char*>(group),  // NOLINT
+                                         0),
+        OSSL_PARAM_construct_octet_string(
+            OSSL_PKEY_PARAM_PUB_KEY,
+            const_cast<uint8_t*>(point.data()),  // NOLINT: read only.
+            point.size()),
+        OSSL_PARAM_construct_end()};
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    EVP_PKEY* built = nullptr;
+    if (ctx != nullptr && EVP_PKEY_fromdata_init(ctx.get()) == 1 &&
+        EVP_PKEY_fromdata(ctx.get(), &built, EVP_PKEY_PUBLIC_KEY, params) ==
+            1 &&
+        built != nullptr) {
+      return EvpPkeyPtr(built);
+    }
+    EVP_PKEY_free(built);
+  }
+  ClearOpenSslErrors();
+  return absl::InvalidArgumentError(
+      StrCat("EC public key is not a valid point on ", group));
+}
+
+}  // namespace mra::crypto

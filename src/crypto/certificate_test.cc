@@ -1,0 +1,126 @@
+#include "mra/crypto/certificate.h"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <vector>
+
+#include "gtest/gtest.h"
+
+#include "mra/crypto/keys.h"
+#include "mra/testing/status_matchers.h"
+
+namespace mra::crypto {
+namespace {
+
+using ::mra::testing::IsOk;
+using ::mra::testing::StatusIs;
+
+// SelfSigned returns the DER of a CA certificate for `key`, signed by itself.
+std::vector<uint8_t> SelfSigned(const PrivateKey& key) {
+  X509Ptr cert(X509_new());
+  EXPECT_NE(cert, nullptr);
+  X509_set_version(cert.get(), X509_VERSION_3);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 7);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("test"),
+                             -1, -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+  X509_set_pubkey(cert.get(), key.pkey());
+  X509_EXTENSION* bc = X509V3_EXT_conf_nid(nullptr, nullptr,
+                                           NID_basic_constraints, "CA:TRUE");
+  X509_add_ext(cert.get(), bc, -1);
+  X509_EXTENSION_free(bc);
+  const EVP_MD* md = key.type() == KeyType::kEd25519 ? nullptr : EVP_sha256();
+  EXPECT_GT(X509_sign(cert.get(), key.pkey(), md), 0);
+  unsigned char* der = nullptr;
+  int len = i2d_X509(cert.get(), &der);
+  std::vector<uint8_t> out(der, der + len);
+  OPENSSL_free(der);
+  return out;
+}
+
+class CertificateKeyTest : public ::testing::TestWithParam<KeyType> {};
+
+// Every key type comes back equal to the signer's key, and the certificate
+// still verifies, re-encodes to the same bytes and reports its extensions.
+TEST_P(CertificateKeyTest, KeyAndCertificateAreIntact) {
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::Generate(GetParam()));
+  std::vector<uint8_t> der = SelfSigned(key);
+  MRA_ASSERT_OK_AND_ASSIGN(X509Ptr cert, ParseCertificateDer(der));
+  MRA_ASSERT_OK_AND_ASSIGN(EvpPkeyPtr pub, CertificatePublicKey(cert.get()));
+  EXPECT_EQ(EVP_PKEY_eq(pub.get(), key.pkey()), 1);
+  EXPECT_EQ(X509_verify(cert.get(), pub.get()), 1);
+  EXPECT_GT(X509_check_ca(cert.get()), 0);
+  unsigned char* again = nullptr;
+  int len = i2d_X509(cert.get(), &again);
+  ASSERT_GT(len, 0);
+  EXPECT_EQ(std::vector<uint8_t>(again, again + len), der);
+  OPENSSL_free(again);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypes, CertificateKeyTest,
+                         ::testing::Values(KeyType::kRsa, KeyType::kEcdsaP256,
+                                           KeyType::kEcdsaP384,
+                                           KeyType::kEd25519));
+
+TEST(CertificateTest, TamperedCertificateDoesNotVerify) {
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key,
+                           PrivateKey::Generate(KeyType::kEcdsaP256));
+  std::vector<uint8_t> der = SelfSigned(key);
+  der[der.size() / 3] ^= 0x01;  // Inside the TBS, not the key.
+  absl::StatusOr<X509Ptr> cert = ParseCertificateDer(der);
+  if (cert.ok()) {
+    EXPECT_NE(X509_verify(cert->get(), key.pkey()), 1);
+  }
+}
+
+TEST(CertificateTest, RejectsTrailingAndTruncatedDer) {
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key,
+                           PrivateKey::Generate(KeyType::kEcdsaP256));
+  std::vector<uint8_t> der = SelfSigned(key);
+  std::vector<uint8_t> longer = der;
+  longer.push_back(0);
+  absl::Status s = ParseCertificateDer(longer).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(s.message(), "has 1 bytes after its DER");
+  der.pop_back();
+  s = ParseCertificateDer(der).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(s.message(), "does not decode as DER");
+  EXPECT_THAT(ParseCertificateDer({}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(CertificateTest, PointOffTheCurveIsRefused) {
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key,
+                           PrivateKey::Generate(KeyType::kEcdsaP256));
+  std::vector<uint8_t> der = SelfSigned(key);
+  MRA_ASSERT_OK_AND_ASSIGN(X509Ptr cert, ParseCertificateDer(der));
+  const unsigned char* bits = nullptr;
+  int bits_len = 0;
+  ASSERT_EQ(X509_PUBKEY_get0_param(nullptr, &bits, &bits_len, nullptr,
+                                   X509_get_X509_PUBKEY(cert.get())),
+            1);
+  ASSERT_EQ(bits_len, 65);
+  std::vector<uint8_t> point(bits, bits + bits_len);
+  EXPECT_THAT(EcPublicKeyFromPoint("prime256v1", point), IsOk());
+  point[64] ^= 0x01;  // y no longer matches x.
+  absl::Status s = EcPublicKeyFromPoint("prime256v1", point).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(s.message(), "EC public key is not a valid point on prime256v1");
+  EXPECT_THAT(EcPublicKeyFromPoint("prime256v1", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(CertificateTest, NullCertificateIsAnError) {
+  EXPECT_THAT(CertificatePublicKey(nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace mra::crypto
