@@ -30,6 +30,7 @@ absl::Status Bad(std::string_view field, std::string_view what) {
                      StrCat("PCK SGX extension: ", field, ": ", what));
 }
 
+
 void FreeSequence(ASN1_SEQUENCE_ANY* seq) {
   sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
 }
@@ -51,38 +52,44 @@ class EntryList {
   // Decode parses `der` (a full DER SEQUENCE) into entries; `field` names the
   // level in errors.
   absl::Status Decode(std::span<const uint8_t> der, std::string_view field) {
-    MRA_ASSIGN_OR_RETURN(SequencePtr outer, ParseSequence(der, field));
+    SequencePtr outer;
+    if (const char* problem = ParseSequence(der, &outer)) {
+      return Bad(field, problem);
+    }
     int n = sk_ASN1_TYPE_num(outer.get());
     for (int i = 0; i < n; ++i) {
       const ASN1_TYPE* item = sk_ASN1_TYPE_value(outer.get(), i);
-      std::string where = StrCat(field, "[", i, "]");
+      // Built only for an error: the hot path decodes ~30 entries.
+      auto where = [&] { return StrCat(field, "[", i, "]"); };
       if (ASN1_TYPE_get(item) != V_ASN1_SEQUENCE) {
-        return Bad(where, "expected SEQUENCE { OID, value }");
+        return Bad(where(), "expected SEQUENCE { OID, value }");
       }
       const ASN1_STRING* enc = item->value.sequence;
-      MRA_ASSIGN_OR_RETURN(
-          SequencePtr pair,
-          ParseSequence({ASN1_STRING_get0_data(enc),
-                         static_cast<size_t>(ASN1_STRING_length(enc))},
-                        where));
+      SequencePtr pair;
+      if (const char* problem = ParseSequence(
+              {ASN1_STRING_get0_data(enc),
+               static_cast<size_t>(ASN1_STRING_length(enc))},
+              &pair)) {
+        return Bad(where(), problem);
+      }
       if (sk_ASN1_TYPE_num(pair.get()) != 2) {
-        return Bad(where, "expected exactly an OID and a value");
+        return Bad(where(), "expected exactly an OID and a value");
       }
       const ASN1_TYPE* oid = sk_ASN1_TYPE_value(pair.get(), 0);
       if (ASN1_TYPE_get(oid) != V_ASN1_OBJECT) {
-        return Bad(where, "first element is not an OBJECT IDENTIFIER");
+        return Bad(where(), "first element is not an OBJECT IDENTIFIER");
       }
       char buf[96];
       int len = OBJ_obj2txt(buf, sizeof(buf), oid->value.object, 1);
       if (len <= 0 || static_cast<size_t>(len) >= sizeof(buf)) {
-        return Bad(where, "OBJECT IDENTIFIER too long or invalid");
+        return Bad(where(), "OBJECT IDENTIFIER too long or invalid");
       }
       Entry e;
       e.oid.assign(buf, static_cast<size_t>(len));
       e.value = sk_ASN1_TYPE_value(pair.get(), 1);
       for (const Entry& other : entries_) {
         if (other.oid == e.oid) {
-          return Bad(where, StrCat("duplicate entry ", e.oid));
+          return Bad(where(), StrCat("duplicate entry ", e.oid));
         }
       }
       entries_.push_back(std::move(e));
@@ -107,23 +114,25 @@ class EntryList {
   std::vector<Entry>& entries() { return entries_; }
 
  private:
-  static absl::StatusOr<SequencePtr> ParseSequence(std::span<const uint8_t> der,
-                                                   std::string_view field) {
+  // ParseSequence decodes one full DER SEQUENCE into `out`; on failure it
+  // returns what is wrong (the caller names the field).
+  static const char* ParseSequence(std::span<const uint8_t> der,
+                                   SequencePtr* out) {
     if (der.empty()) {
-      return Bad(field, "empty");
+      return "empty";
     }
     const unsigned char* p = der.data();
-    SequencePtr seq(d2i_ASN1_SEQUENCE_ANY(
+    out->reset(d2i_ASN1_SEQUENCE_ANY(
         nullptr, &p,
         static_cast<long>(der.size())));  // NOLINT(google-runtime-int)
-    if (seq == nullptr) {
+    if (*out == nullptr) {
       crypto::ClearOpenSslErrors();
-      return Bad(field, "not a DER SEQUENCE");
+      return "not a DER SEQUENCE";
     }
     if (p != der.data() + der.size()) {
-      return Bad(field, "trailing bytes after the SEQUENCE");
+      return "trailing bytes after the SEQUENCE";
     }
-    return seq;
+    return nullptr;
   }
 
   std::vector<SequencePtr> owners_;
