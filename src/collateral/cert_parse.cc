@@ -5,7 +5,6 @@
 #include <openssl/pem.h>
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -39,15 +38,6 @@ constexpr std::string_view kIntelRootPem =
     "KoZIzj0EAwIDSQAwRgIhAOW/5QkR+S9CiSDcNoowLuPRLsWGf/Yi7GSX94BgwTwg\n"
     "AiEA4J0lrHoMs+Xo5o/sX6O9QWxHRAvZUGOdRQ7cvqRXaqI=\n"
     "-----END CERTIFICATE-----\n";
-
-constexpr std::string_view kBeginCert = "-----BEGIN CERTIFICATE-----";
-constexpr std::string_view kEndCert = "-----END CERTIFICATE-----";
-
-bool OnlyFiller(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0';
-  });
-}
 
 crypto::X509Ptr UpRef(X509* cert) {
   X509_up_ref(cert);
@@ -85,38 +75,6 @@ const IntelRoot& SharedIntelRoot() {
   return *root;
 }
 
-// PemBlockToDer decodes one "CERTIFICATE" PEM block.
-absl::StatusOr<std::vector<uint8_t>> PemBlockToDer(std::string_view block,
-                                                   std::string_view field,
-                                                   size_t index) {
-  crypto::BioPtr bio(
-      BIO_new_mem_buf(block.data(), static_cast<int>(block.size())));
-  if (bio == nullptr) {
-    return crypto::OpenSslError("BIO_new_mem_buf");
-  }
-  char* name = nullptr;
-  char* header = nullptr;
-  unsigned char* data = nullptr;
-  long len = 0;  // NOLINT(google-runtime-int): OpenSSL's type.
-  int ok = PEM_read_bio(bio.get(), &name, &header, &data, &len);
-  std::vector<uint8_t> der;
-  bool valid = ok == 1 && name != nullptr &&
-               std::strcmp(name, "CERTIFICATE") == 0 && header != nullptr &&
-               header[0] == '\0' && len > 0;
-  if (valid) {
-    der.assign(data, data + len);
-  }
-  OPENSSL_free(name);
-  OPENSSL_free(header);
-  OPENSSL_free(data);
-  if (!valid) {
-    crypto::ClearOpenSslErrors();
-    return internal::Malformed(
-        field, StrCat("certificate ", index, " is not valid PEM"));
-  }
-  return der;
-}
-
 }  // namespace
 
 std::string_view IntelSgxRootCaPem() { return kIntelRootPem; }
@@ -148,33 +106,16 @@ absl::StatusOr<crypto::X509Ptr> CertInterner::Parse(
 absl::StatusOr<CertChain> ParsePemChain(std::string_view pem,
                                         std::string_view field,
                                         CertInterner& interner) {
+  absl::StatusOr<std::vector<std::vector<uint8_t>>> ders =
+      crypto::DecodePemCertificates(pem, kMaxChainCerts);
+  if (!ders.ok()) {
+    return Malformed(field, ToStd(ders.status().message()));
+  }
   CertChain chain;
-  std::string_view rest = pem;
-  while (!OnlyFiller(rest)) {
-    size_t begin = rest.find(kBeginCert);
-    if (begin == std::string_view::npos || !OnlyFiller(rest.substr(0, begin))) {
-      return internal::Malformed(field,
-                                 "expected a PEM certificate ('-----BEGIN "
-                                 "CERTIFICATE-----')");
-    }
-    size_t end = rest.find(kEndCert, begin);
-    if (end == std::string_view::npos) {
-      return Malformed(field, "unterminated PEM certificate");
-    }
-    if (chain.size() == kMaxChainCerts) {
-      return internal::Malformed(
-          field, StrCat("more than ", kMaxChainCerts, " certificates"));
-    }
-    std::string_view block = rest.substr(begin, end + kEndCert.size() - begin);
-    MRA_ASSIGN_OR_RETURN(std::vector<uint8_t> der,
-                         PemBlockToDer(block, field, chain.size()));
+  for (const std::vector<uint8_t>& der : *ders) {
     MRA_ASSIGN_OR_RETURN(crypto::X509Ptr cert,
                          interner.Parse(der, field, chain.size()));
     chain.push_back(std::move(cert));
-    rest = rest.substr(end + kEndCert.size());
-  }
-  if (chain.empty()) {
-    return Malformed(field, "no certificates");
   }
   return chain;
 }

@@ -7,6 +7,9 @@
 #include <openssl/provider.h>
 #include <openssl/x509.h>
 
+#include <memory>
+#include <utility>
+
 #include "mra/base/strings.h"
 
 namespace mra::crypto {
@@ -77,7 +80,89 @@ EVP_PKEY* GroupParameters(std::string_view group) {
   return group == "secp384r1" ? p384 : nullptr;
 }
 
+bool OnlyFiller(std::string_view s) {
+  for (char c : s) {
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != '\0') {
+      return false;
+    }
+  }
+  return true;
+}
+
+using EncodeCtxPtr =
+    std::unique_ptr<EVP_ENCODE_CTX,
+                    OpenSslDeleter<EVP_ENCODE_CTX, EVP_ENCODE_CTX_free>>;
+
+// Base64Decode decodes one PEM body (lines of base64, whitespace ignored).
+// EVP_DecodeUpdate alone would stop silently at a '-' and ignore the rest,
+// so the alphabet is checked first.
+bool Base64Decode(std::string_view body, std::vector<uint8_t>* out) {
+  if (body.size() >= (1u << 20)) {
+    return false;
+  }
+  for (char c : body) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=' ||
+              c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (!ok) {
+      return false;
+    }
+  }
+  out->resize((body.size() / 4 + 1) * 3 + 3);
+  EncodeCtxPtr ctx(EVP_ENCODE_CTX_new());
+  int len = 0;
+  int tail = 0;
+  bool ok = ctx != nullptr;
+  if (ok) {
+    EVP_DecodeInit(ctx.get());
+    ok = EVP_DecodeUpdate(ctx.get(), out->data(), &len,
+                          reinterpret_cast<const unsigned char*>(body.data()),
+                          static_cast<int>(body.size())) >= 0 &&
+         EVP_DecodeFinal(ctx.get(), out->data() + len, &tail) == 1 &&
+         len + tail > 0;
+  }
+  ClearOpenSslErrors();
+  out->resize(ok ? static_cast<size_t>(len + tail) : 0);
+  return ok;
+}
+
 }  // namespace
+
+absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemCertificates(
+    std::string_view pem, size_t max_certs) {
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  std::vector<std::vector<uint8_t>> out;
+  std::string_view rest = pem;
+  while (!OnlyFiller(rest)) {
+    size_t begin = rest.find(kBegin);
+    if (begin == std::string_view::npos || !OnlyFiller(rest.substr(0, begin))) {
+      return absl::InvalidArgumentError(
+          "expected a PEM certificate ('-----BEGIN CERTIFICATE-----')");
+    }
+    size_t end = rest.find(kEnd, begin);
+    if (end == std::string_view::npos) {
+      return absl::InvalidArgumentError("unterminated PEM certificate");
+    }
+    if (out.size() == max_certs) {
+      return absl::InvalidArgumentError(
+          StrCat("more than ", max_certs, " certificates"));
+    }
+    std::vector<uint8_t> der;
+    if (!Base64Decode(
+            rest.substr(begin + kBegin.size(), end - begin - kBegin.size()),
+            &der)) {
+      return absl::InvalidArgumentError(
+          StrCat("certificate ", out.size(), " is not valid base64"));
+    }
+    out.push_back(std::move(der));
+    rest = rest.substr(end + kEnd.size());
+  }
+  if (out.empty()) {
+    return absl::InvalidArgumentError("no certificates");
+  }
+  return out;
+}
 
 absl::StatusOr<X509Ptr> ParseCertificateDer(std::span<const uint8_t> der) {
   const unsigned char* p = der.data();

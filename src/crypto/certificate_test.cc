@@ -1,9 +1,12 @@
 #include "mra/crypto/certificate.h"
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -115,6 +118,54 @@ TEST(CertificateTest, PointOffTheCurveIsRefused) {
   EXPECT_EQ(s.message(), "EC public key is not a valid point on prime256v1");
   EXPECT_THAT(EcPublicKeyFromPoint("prime256v1", {}),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+std::string Pem(const std::vector<uint8_t>& der) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  const unsigned char* p = der.data();
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  PEM_write_bio_X509(bio.get(), cert.get());
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);  // NOLINT(google-runtime-int)
+  return std::string(data, static_cast<size_t>(len));
+}
+
+TEST(CertificateTest, DecodesPemChainsAndNamesEachProblem) {
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key,
+                           PrivateKey::Generate(KeyType::kEcdsaP256));
+  std::vector<uint8_t> der = SelfSigned(key);
+  std::string pem = Pem(der);
+  // Two blocks, whitespace between, NUL-terminated as in a quote.
+  std::string chain = pem + "\n\r\n" + pem + std::string(1, '\0');
+  MRA_ASSERT_OK_AND_ASSIGN(auto ders, DecodePemCertificates(chain, 3));
+  ASSERT_EQ(ders.size(), 2u);
+  EXPECT_EQ(ders[0], der);
+  EXPECT_EQ(ders[1], der);
+
+  auto message = [](std::string_view text, size_t max) {
+    absl::Status s = DecodePemCertificates(text, max).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << text;
+    return std::string(s.message());
+  };
+  EXPECT_EQ(message("", 3), "no certificates");
+  EXPECT_EQ(message(" \n\0", 3), "no certificates");
+  EXPECT_EQ(message("junk" + pem, 3),
+            "expected a PEM certificate ('-----BEGIN CERTIFICATE-----')");
+  EXPECT_EQ(message(pem + "junk", 3),
+            "expected a PEM certificate ('-----BEGIN CERTIFICATE-----')");
+  EXPECT_EQ(message(pem.substr(0, pem.size() - 10), 3),
+            "unterminated PEM certificate");
+  EXPECT_EQ(message(chain, 1), "more than 1 certificates");
+  std::string bad = pem;
+  bad[40] = '*';
+  EXPECT_EQ(message(pem + bad, 3), "certificate 1 is not valid base64");
+  std::string with_header = pem;
+  with_header.insert(28, "Proc-Type: 4,ENCRYPTED\n");
+  EXPECT_EQ(message(with_header, 3), "certificate 0 is not valid base64");
+  // OpenSSL's decoder stops at '-': nothing may follow the data unseen.
+  std::string tail = pem;
+  tail.insert(tail.find("-----END"), "-QUJD\n");
+  EXPECT_EQ(message(tail, 3), "certificate 0 is not valid base64");
 }
 
 TEST(CertificateTest, NullCertificateIsAnError) {

@@ -63,8 +63,10 @@ absl::StatusOr<const TrustedRoot*> VerifyIssuerChain(
         i + 1 < chain.size() ? chain[i + 1].get() : root->cert.get();
     bool seen = false;
     for (const auto& [cert, by] : *verified) {
+      // Interned certificates usually compare equal by address.
       seen = seen ||
-             (X509_cmp(cert, chain[i].get()) == 0 && X509_cmp(by, issuer) == 0);
+             ((cert == chain[i].get() || X509_cmp(cert, chain[i].get()) == 0) &&
+              (by == issuer || X509_cmp(by, issuer) == 0));
     }
     if (!seen) {
       crypto::EvpPkeyPtr issuer_key;

@@ -18,13 +18,6 @@
 #include "mra/crypto/certificate.h"
 
 namespace mra::sgx::internal {
-namespace {
-
-using EncodeCtxPtr = std::unique_ptr<
-    EVP_ENCODE_CTX,
-    crypto::OpenSslDeleter<EVP_ENCODE_CTX, EVP_ENCODE_CTX_free>>;
-
-}  // namespace
 
 absl::Status Failure(VerifyFailure failure, std::string_view message) {
   return VerifyError(failure, message);
@@ -195,65 +188,13 @@ absl::StatusOr<crypto::Sha256Digest> DerFingerprint(const X509* cert) {
 
 absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemChain(
     std::string_view pem, std::string_view field) {
-  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
-  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
-  auto filler = [](std::string_view s) {
-    for (char c : s) {
-      if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != '\0') {
-        return false;
-      }
-    }
-    return true;
-  };
-  std::vector<std::vector<uint8_t>> out;
-  std::string_view rest = pem;
-  while (!filler(rest)) {
-    size_t begin = rest.find(kBegin);
-    if (begin == std::string_view::npos || !filler(rest.substr(0, begin))) {
-      return Failure(VerifyFailure::kQuoteMalformed,
-                     StrCat(field, ": expected a PEM certificate"));
-    }
-    size_t end = rest.find(kEnd, begin);
-    if (end == std::string_view::npos) {
-      return Failure(VerifyFailure::kQuoteMalformed,
-                     StrCat(field, ": unterminated PEM certificate"));
-    }
-    if (out.size() == collateral::kMaxChainCerts) {
-      return Failure(VerifyFailure::kQuoteMalformed,
-                     StrCat(field, ": more than ", collateral::kMaxChainCerts,
-                            " certificates"));
-    }
-    std::string_view body =
-        rest.substr(begin + kBegin.size(), end - begin - kBegin.size());
-    std::vector<uint8_t> der((body.size() / 4 + 1) * 3 + 3);
-    EncodeCtxPtr ctx(EVP_ENCODE_CTX_new());
-    if (ctx == nullptr) {
-      return crypto::OpenSslError("EVP_ENCODE_CTX_new");
-    }
-    EVP_DecodeInit(ctx.get());
-    int len = 0;
-    int tail = 0;
-    bool ok =
-        body.size() < (1u << 20) &&
-        EVP_DecodeUpdate(ctx.get(), der.data(), &len,
-                         reinterpret_cast<const unsigned char*>(body.data()),
-                         static_cast<int>(body.size())) >= 0 &&
-        EVP_DecodeFinal(ctx.get(), der.data() + len, &tail) == 1;
-    if (!ok || len + tail <= 0) {
-      crypto::ClearOpenSslErrors();
-      return Failure(
-          VerifyFailure::kQuoteMalformed,
-          StrCat(field, ": certificate ", out.size(), " is not valid base64"));
-    }
-    der.resize(static_cast<size_t>(len + tail));
-    out.push_back(std::move(der));
-    rest = rest.substr(end + kEnd.size());
-  }
-  if (out.empty()) {
+  absl::StatusOr<std::vector<std::vector<uint8_t>>> ders =
+      crypto::DecodePemCertificates(pem, collateral::kMaxChainCerts);
+  if (!ders.ok()) {
     return Failure(VerifyFailure::kQuoteMalformed,
-                   StrCat(field, ": no certificates"));
+                   StrCat(field, ": ", ToStd(ders.status().message())));
   }
-  return out;
+  return ders;
 }
 
 absl::StatusOr<crypto::X509Ptr> ParseDer(std::span<const uint8_t> der,

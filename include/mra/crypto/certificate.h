@@ -16,12 +16,21 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
 #include "mra/crypto/openssl_ptr.h"
 
 namespace mra::crypto {
+
+// DecodePemCertificates base64-decodes 1..max_certs concatenated
+// "CERTIFICATE" PEM blocks to DER without parsing them. Only whitespace and
+// NULs may surround the blocks (quotes carry a NUL-terminated chain); PEM
+// headers are refused. kInvalidArgument with a message that names the
+// problem and the certificate index otherwise.
+absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemCertificates(
+    std::string_view pem, size_t max_certs);
 
 // ParseCertificateDer parses one DER certificate that must consume `der`
 // exactly, without decoding its public key. kInvalidArgument otherwise, with
