@@ -16,8 +16,9 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config git ca-certificates openssl
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   libssl-dev libabsl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler
-  protobuf-compiler-grpc libtomlplusplus-dev nlohmann-json3-dev libcbor-dev
-  libfmt-dev libspdlog-dev libcli11-dev libcurl4-openssl-dev libsqlite3-dev
+  protobuf-compiler-grpc libtomlplusplus-dev nlohmann-json3-dev libsimdjson-dev
+  libcbor-dev libfmt-dev libspdlog-dev libcli11-dev libcurl4-openssl-dev
+  libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 iproute2 procps
 )

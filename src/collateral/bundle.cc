@@ -1,6 +1,11 @@
 // The collateral bundle: PEM issuer chains, CRLs, and the signed JSON parts.
 #include <openssl/pem.h>
 
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "src/collateral/cert_parse.h"
 #include "src/collateral/json_util.h"
 
@@ -12,24 +17,217 @@
 namespace mra::collateral {
 namespace {
 
-using internal::Json;
+using internal::JsonValue;
 using internal::Malformed;
-using internal::String;
 
 constexpr std::string_view kBeginCrl = "-----BEGIN X509 CRL-----";
 
-constexpr const char* kBundleKeys[] = {
+// The bundle's keys; BundleKey indexes kBundleKeys.
+constexpr std::string_view kBundleKeys[] = {
     "pck_crl_issuer_chain",     "root_ca_crl", "pck_crl",
     "tcb_info_issuer_chain",    "tcb_info",    "tcb_info_signature",
     "qe_identity_issuer_chain", "qe_identity", "qe_identity_signature"};
+enum BundleKey : size_t {
+  kPckCrlIssuerChain,
+  kRootCaCrl,
+  kPckCrl,
+  kTcbInfoIssuerChain,
+  kTcbInfo,
+  kTcbInfoSignature,
+  kQeIdentityIssuerChain,
+  kQeIdentity,
+  kQeIdentitySignature,
+  kNumBundleKeys,
+};
+static_assert(std::size(kBundleKeys) == kNumBundleKeys);
 
-absl::StatusOr<std::vector<uint8_t>> RawSignature(const Json& j,
-                                                  std::string_view key) {
-  MRA_ASSIGN_OR_RETURN(std::string hex, String(j, key, "collateral"));
+// Members holds each bundle member's (unescaped, owned) string, or the error
+// reading it gives ("missing", "expected a string"), reported when
+// ParseCollateralJson gets to that member, as before.
+using Members = std::array<absl::StatusOr<std::string>, kNumBundleKeys>;
+
+size_t KeyIndex(std::string_view key) {
+  for (size_t i = 0; i < kNumBundleKeys; ++i) {
+    if (kBundleKeys[i] == key) {
+      return i;
+    }
+  }
+  return kNumBundleKeys;
+}
+
+bool IsJsonSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+size_t SkipJsonSpace(std::string_view s, size_t i) {
+  while (i < s.size() && IsJsonSpace(s[i])) {
+    ++i;
+  }
+  return i;
+}
+
+// StringTokenEnd returns one past the quote that ends the string token
+// opening at s[begin] ('"'): the first quote not preceded by an odd run of
+// backslashes. npos when there is none. Contents are not checked.
+size_t StringTokenEnd(std::string_view s, size_t begin) {
+  const size_t content = begin + 1;
+  size_t from = content;
+  for (;;) {
+    const size_t quote = s.find('"', from);  // memchr
+    if (quote == std::string_view::npos) {
+      return quote;
+    }
+    size_t backslashes = 0;
+    while (quote - backslashes > content &&
+           s[quote - backslashes - 1] == '\\') {
+      ++backslashes;
+    }
+    if (backslashes % 2 == 0) {
+      return quote + 1;
+    }
+    from = quote + 1;
+  }
+}
+
+struct RawMember {
+  std::string_view key;    // The raw string token, quotes included.
+  std::string_view value;  // Likewise.
+};
+
+// ScanFlatStringObject delimits `json` as exactly
+//   ws '{' ws [ str ws ':' ws str ws { ',' ws str ws ':' ws str ws } ] '}' ws
+// (ws: JSON's space, tab, LF, CR) with at most `max_members` members, and
+// returns their raw tokens; false for any other text. The string tokens are
+// only delimited here: DecodeString must validate each one.
+bool ScanFlatStringObject(std::string_view json, size_t max_members,
+                          std::vector<RawMember>* out) {
+  size_t i = SkipJsonSpace(json, 0);
+  if (i == json.size() || json[i] != '{') {
+    return false;
+  }
+  i = SkipJsonSpace(json, i + 1);
+  if (i < json.size() && json[i] == '}') {
+    return SkipJsonSpace(json, i + 1) == json.size();
+  }
+  for (;;) {
+    RawMember m;
+    for (std::string_view* token : {&m.key, &m.value}) {
+      if (i == json.size() || json[i] != '"') {
+        return false;
+      }
+      const size_t end = StringTokenEnd(json, i);
+      if (end == std::string_view::npos) {
+        return false;
+      }
+      *token = json.substr(i, end - i);
+      i = SkipJsonSpace(json, end);
+      if (token == &m.key) {
+        if (i == json.size() || json[i] != ':') {
+          return false;
+        }
+        i = SkipJsonSpace(json, i + 1);
+      }
+    }
+    if (out->size() == max_members) {
+      return false;
+    }
+    out->push_back(m);
+    if (i == json.size()) {
+      return false;
+    }
+    if (json[i] == '}') {
+      return SkipJsonSpace(json, i + 1) == json.size();
+    }
+    if (json[i] != ',') {
+      return false;
+    }
+    i = SkipJsonSpace(json, i + 1);
+  }
+}
+
+// ReadFlatBundle is the fast path, for a bundle that is an object of
+// distinct known keys with string values (every bundle we accept). It
+// delimits the members itself and has simdjson validate and unescape each
+// key and value token, so `parser` only ever holds one string: a DOM of the
+// whole bundle needs ~15x its size in parser buffers (~200 KB for 14 KB),
+// which glibc hands back to the kernel after each call (heap trim) and
+// faults in again on the next, costing more than nlohmann's parse did.
+// Returns false for any other text, valid or not, leaving it to ReadBundle
+// (which names what is wrong); every member read is validated, and the
+// delimiters between them are checked here, so true means the whole text is
+// valid JSON with exactly these members.
+bool ReadFlatBundle(simdjson::dom::parser& parser, std::string_view json,
+                    Members* out) {
+  std::vector<RawMember> raw;
+  raw.reserve(kNumBundleKeys);
+  if (!ScanFlatStringObject(internal::SkipUtf8Bom(json), kNumBundleKeys,
+                            &raw)) {
+    return false;
+  }
+  std::array<bool, kNumBundleKeys> seen{};
+  for (const RawMember& m : raw) {
+    std::optional<std::string_view> key = internal::DecodeString(parser, m.key);
+    const size_t k = key.has_value() ? KeyIndex(*key) : kNumBundleKeys;
+    if (k == kNumBundleKeys || seen[k]) {
+      return false;
+    }
+    seen[k] = true;
+    std::optional<std::string_view> value =
+        internal::DecodeString(parser, m.value);
+    if (!value.has_value()) {
+      return false;
+    }
+    (*out)[k] = std::string(*value);
+  }
+  for (size_t k = 0; k < kNumBundleKeys; ++k) {
+    if (!seen[k]) {
+      (*out)[k] = Malformed(StrCat("collateral.", kBundleKeys[k]), "missing");
+    }
+  }
+  return true;
+}
+
+// ReadBundle parses any other bundle text with a DOM of the whole of it:
+// invalid JSON, nesting, duplicate and unknown keys are refused here, as
+// before; members come out as ReadFlatBundle's do.
+[[nodiscard]] absl::Status ReadBundle(simdjson::dom::parser& parser,
+                                      std::string_view json, Members* out) {
+  MRA_ASSIGN_OR_RETURN(JsonValue j,
+                       internal::ParseJsonObject(parser, json, "collateral"));
+  simdjson::dom::object members;
+  if (j.get_object().get(members) != simdjson::SUCCESS) {
+    return Malformed("collateral", "expected a JSON object");
+  }
+  // Of several unknown keys, name the least (nlohmann's sorted order).
+  std::optional<std::string_view> unknown;
+  for (simdjson::dom::key_value_pair member : members) {
+    if (KeyIndex(member.key) == kNumBundleKeys &&
+        (!unknown.has_value() || member.key < *unknown)) {
+      unknown = member.key;
+    }
+  }
+  if (unknown.has_value()) {
+    return Malformed(StrCat("collateral.", *unknown), "unknown key");
+  }
+  for (size_t k = 0; k < kNumBundleKeys; ++k) {
+    absl::StatusOr<std::string_view> value =
+        internal::String(j, kBundleKeys[k], "collateral");
+    if (value.ok()) {
+      (*out)[k] = std::string(*value);
+    } else {
+      (*out)[k] = value.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<uint8_t>> RawSignature(Members& members,
+                                                  BundleKey key) {
+  MRA_ASSIGN_OR_RETURN(std::string hex, std::move(members[key]));
   std::vector<uint8_t> sig(64);
   absl::Status s = HexDecodeInto(hex, sig);
   if (!s.ok()) {
-    return Malformed(StrCat("collateral.", key),
+    return Malformed(StrCat("collateral.", kBundleKeys[key]),
                      StrCat("expected 128 hex characters (ECDSA r||s): ",
                             ToStd(s.message())));
   }
@@ -103,55 +301,44 @@ absl::StatusOr<Collateral> ParseCollateralJson(std::string_view json) {
     return Malformed("collateral", StrCat(json.size(), " bytes; the limit is ",
                                           kMaxCollateralLen));
   }
-  MRA_RETURN_IF_ERROR(CheckJsonDepth(json, "collateral"));
-  Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return Malformed("collateral", "not valid JSON");
-  }
-  if (!j.is_object()) {
-    return Malformed("collateral", "expected a JSON object");
-  }
-  for (const auto& [key, value] : j.items()) {
-    bool known = false;
-    for (const char* k : kBundleKeys) {
-      known = known || key == k;
-    }
-    if (!known) {
-      return Malformed(StrCat("collateral.", key), "unknown key");
-    }
+  // One parser per call, for the members, then the TCB info, then the QE
+  // identity (each parse invalidates the last; Members owns its strings).
+  simdjson::dom::parser parser;
+  Members m;
+  if (!ReadFlatBundle(parser, json, &m)) {
+    MRA_RETURN_IF_ERROR(ReadBundle(parser, json, &m));
   }
   Collateral c;
   internal::CertInterner certs;  // The chains share certificates.
-  MRA_ASSIGN_OR_RETURN(c.tcb_info_json, String(j, "tcb_info", "collateral"));
-  MRA_ASSIGN_OR_RETURN(c.tcb_info, ParseTcbInfo(c.tcb_info_json));
+  MRA_ASSIGN_OR_RETURN(c.tcb_info_json, std::move(m[kTcbInfo]));
+  MRA_ASSIGN_OR_RETURN(c.tcb_info,
+                       internal::ParseTcbInfo(parser, c.tcb_info_json));
   MRA_ASSIGN_OR_RETURN(c.tcb_info_signature,
-                       RawSignature(j, "tcb_info_signature"));
-  MRA_ASSIGN_OR_RETURN(std::string chain,
-                       String(j, "tcb_info_issuer_chain", "collateral"));
+                       RawSignature(m, kTcbInfoSignature));
+  MRA_ASSIGN_OR_RETURN(std::string chain, std::move(m[kTcbInfoIssuerChain]));
   MRA_ASSIGN_OR_RETURN(c.tcb_info_issuer_chain,
                        internal::ParsePemChain(
                            chain, "collateral.tcb_info_issuer_chain", certs));
 
-  MRA_ASSIGN_OR_RETURN(c.qe_identity_json,
-                       String(j, "qe_identity", "collateral"));
-  MRA_ASSIGN_OR_RETURN(c.qe_identity, ParseQeIdentity(c.qe_identity_json));
+  MRA_ASSIGN_OR_RETURN(c.qe_identity_json, std::move(m[kQeIdentity]));
+  MRA_ASSIGN_OR_RETURN(c.qe_identity,
+                       internal::ParseQeIdentity(parser, c.qe_identity_json));
   MRA_ASSIGN_OR_RETURN(c.qe_identity_signature,
-                       RawSignature(j, "qe_identity_signature"));
-  MRA_ASSIGN_OR_RETURN(chain,
-                       String(j, "qe_identity_issuer_chain", "collateral"));
+                       RawSignature(m, kQeIdentitySignature));
+  MRA_ASSIGN_OR_RETURN(chain, std::move(m[kQeIdentityIssuerChain]));
   MRA_ASSIGN_OR_RETURN(
       c.qe_identity_issuer_chain,
       internal::ParsePemChain(chain, "collateral.qe_identity_issuer_chain",
                               certs));
 
-  MRA_ASSIGN_OR_RETURN(std::string crl, String(j, "pck_crl", "collateral"));
+  MRA_ASSIGN_OR_RETURN(std::string crl, std::move(m[kPckCrl]));
   MRA_ASSIGN_OR_RETURN(c.pck_crl,
                        ParseCrl(crl, "collateral.pck_crl", &c.pck_crl_der));
-  MRA_ASSIGN_OR_RETURN(chain, String(j, "pck_crl_issuer_chain", "collateral"));
+  MRA_ASSIGN_OR_RETURN(chain, std::move(m[kPckCrlIssuerChain]));
   MRA_ASSIGN_OR_RETURN(
       c.pck_crl_issuer_chain,
       internal::ParsePemChain(chain, "collateral.pck_crl_issuer_chain", certs));
-  MRA_ASSIGN_OR_RETURN(crl, String(j, "root_ca_crl", "collateral"));
+  MRA_ASSIGN_OR_RETURN(crl, std::move(m[kRootCaCrl]));
   MRA_ASSIGN_OR_RETURN(c.root_ca_crl, ParseCrl(crl, "collateral.root_ca_crl",
                                                &c.root_ca_crl_der));
   return c;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <random>
 #include <set>
 
 #include "gtest/gtest.h"
@@ -285,6 +286,313 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<Mutation>& param_info) {
       return param_info.param.name;
     });
+
+// Text-level edits (nlohmann cannot write duplicate keys, "-0" or "3.0"):
+// replaces the first `from` in `text`.
+std::string ReplaceFirst(std::string text, std::string_view from,
+                         std::string_view to) {
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+// The real TDX sample: its bundle text and its exact tcb_info/qe_identity.
+struct Sample {
+  Json bundle = Json::parse(Read("dcap-qvl/sample/tdx_quote_collateral.json"));
+  std::string tcb_info = bundle["tcb_info"].get<std::string>();
+  std::string qe_identity = bundle["qe_identity"].get<std::string>();
+};
+
+void ExpectMalformed(const absl::Status& s, std::string_view message) {
+  EXPECT_THAT(s, FailsWith(VerifyFailure::kCollateralMalformed));
+  EXPECT_THAT(std::string(s.message()), HasSubstr(message));
+}
+
+// nlohmann took the last of repeated keys, simdjson's at_key the first: a
+// signed document with a repeated key is ambiguous, so it is refused
+// wherever the repeat is, naming the path and the key.
+TEST(CollateralTest, DuplicateBundleKeyIsRefused) {
+  Sample sample;
+  std::string text = sample.bundle.dump();
+  ASSERT_THAT(ParseCollateralJson(text), IsOk());
+  ExpectMalformed(
+      ParseCollateralJson("{\"pck_crl\":\"00\"," + text.substr(1)).status(),
+      "collateral.pck_crl: duplicate key");
+  // The same key after unescaping.
+  ExpectMalformed(
+      ParseCollateralJson("{\"\\u0074cb_info\":\"{}\"," + text.substr(1))
+          .status(),
+      "collateral.tcb_info: duplicate key");
+}
+
+TEST(CollateralTest, DuplicateTcbInfoKeyIsRefused) {
+  Sample sample;
+  ASSERT_THAT(ParseTcbInfo(sample.tcb_info), IsOk());
+  struct Case {
+    std::string text;
+    const char* message;
+  };
+  std::string extra_keys;  // Enough keys for the hash-set path.
+  for (int i = 0; i < 40; ++i) {
+    extra_keys += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  }
+  const Case cases[] = {
+      {ReplaceFirst(sample.tcb_info,
+                    "\"fmspc\":", "\"fmspc\":\"B0C06F000000\",\"fmspc\":"),
+       "tcb_info.fmspc: duplicate key"},
+      {ReplaceFirst(sample.tcb_info, "\"fmspc\":",
+                    "\"fm\\u0073pc\":\"00606A000000\",\"fmspc\":"),
+       "tcb_info.fmspc: duplicate key"},
+      {ReplaceFirst(sample.tcb_info, "\"pcesvn\":", "\"pcesvn\":0,\"pcesvn\":"),
+       "tcb_info.tcbLevels[0].tcb.pcesvn: duplicate key"},
+      {ReplaceFirst(sample.tcb_info, "\"svn\":", "\"svn\":0,\"svn\":"),
+       "tcb_info.tcbLevels[0].tcb.sgxtcbcomponents[0].svn: duplicate key"},
+      // Keys we ignore are no exception.
+      {"{\"unused\":{\"a\":1,\"b\":[{\"c\":1,\"c\":1}]}," +
+           sample.tcb_info.substr(1),
+       "tcb_info.unused.b[0].c: duplicate key"},
+      {"{\"unused\":{" + extra_keys + "\"k7\":0}," + sample.tcb_info.substr(1),
+       "tcb_info.unused.k7: duplicate key"},
+      // A PCS response {"tcbInfo": ..., "signature": ...} names the wrapper.
+      {"{\"tcbInfo\":" +
+           ReplaceFirst(sample.tcb_info,
+                        "\"version\":", "\"version\":2,\"version\":") +
+           ",\"signature\":\"00\"}",
+       "tcb_info.tcbInfo.version: duplicate key"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.message);
+    ExpectMalformed(ParseTcbInfo(c.text).status(), c.message);
+  }
+  // Through the bundle: the tcb_info string is parsed on its own.
+  sample.bundle["tcb_info"] = cases[0].text;
+  ExpectMalformed(ParseCollateralJson(sample.bundle.dump()).status(),
+                  "tcb_info.fmspc: duplicate key");
+}
+
+TEST(CollateralTest, DuplicateQeIdentityKeyIsRefused) {
+  Sample sample;
+  ASSERT_THAT(ParseQeIdentity(sample.qe_identity), IsOk());
+  std::string dup = ReplaceFirst(
+      sample.qe_identity, "\"isvprodid\":", "\"isvprodid\":1,\"isvprodid\":");
+  ExpectMalformed(ParseQeIdentity(dup).status(),
+                  "qe_identity.isvprodid: duplicate key");
+  sample.bundle["qe_identity"] = dup;
+  ExpectMalformed(ParseCollateralJson(sample.bundle.dump()).status(),
+                  "qe_identity.isvprodid: duplicate key");
+}
+
+// Integers: only 0..max written as plain digits, as with nlohmann (which
+// typed "-0" as signed and "3.0"/"3e0" as floats).
+TEST(CollateralTest, IntegerFieldsAreStrict) {
+  Sample sample;
+  struct Case {
+    const char* version;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"-1", "tcb_info.version: expected an integer in 0..1000"},
+      {"3.0", "tcb_info.version: expected an integer in 0..1000"},
+      {"3e0", "tcb_info.version: expected an integer in 0..1000"},
+      {"1001", "tcb_info.version: expected an integer in 0..1000"},
+      {"18446744073709551615", "tcb_info.version: expected an integer"},
+      {"-9223372036854775808", "tcb_info.version: expected an integer"},
+      {"true", "tcb_info.version: expected an integer"},
+      {"\"3\"", "tcb_info.version: expected an integer"},
+      {"null", "tcb_info.version: expected an integer"},
+      {"4", "tcb_info.version: 4 is not supported"},
+      // simdjson refuses the whole document here, where nlohmann read a
+      // float and the field check refused it.
+      {"18446744073709551616", "tcb_info: not valid JSON"},
+      {"-9223372036854775809", "tcb_info: not valid JSON"},
+      // Refused by both (nlohmann too: out of double range).
+      {"1e400", "tcb_info: not valid JSON"},
+      {"-0", "tcb_info: the integer -0 is not accepted"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.version);
+    std::string text = ReplaceFirst(sample.tcb_info, "\"version\":3",
+                                    std::string("\"version\":") + c.version);
+    ExpectMalformed(ParseTcbInfo(text).status(), c.message);
+  }
+  // -0.0 is a float (refused by the field), and "-0" inside a string is text.
+  ExpectMalformed(ParseTcbInfo(ReplaceFirst(sample.tcb_info, "\"version\":3",
+                                            "\"version\":-0.0"))
+                      .status(),
+                  "tcb_info.version: expected an integer in 0..1000");
+  EXPECT_THAT(ParseTcbInfo("{\"x\":\"-0\"," + sample.tcb_info.substr(1)),
+              IsOk());
+  EXPECT_THAT(
+      ParseTcbInfo("{\"x\":[-0.5,-0e1,-10]," + sample.tcb_info.substr(1)),
+      IsOk());
+}
+
+TEST(CollateralTest, InvalidJsonOrUtf8IsMalformed) {
+  Sample sample;
+  for (std::string text :
+       {std::string("{\"x\":\"\xff\",") + sample.tcb_info.substr(1),
+        std::string("{\"x\":\"\xed\xa0\x80\",") + sample.tcb_info.substr(1),
+        std::string("{\"x\":\"\\ud800\",") + sample.tcb_info.substr(1),
+        sample.tcb_info + "x", sample.tcb_info + "{}",
+        sample.tcb_info.substr(0, sample.tcb_info.size() - 1), std::string(),
+        std::string("{\"x\":nul,") + sample.tcb_info.substr(1)}) {
+    SCOPED_TRACE(text.substr(0, 16));
+    ExpectMalformed(ParseTcbInfo(text).status(), "tcb_info: not valid JSON");
+  }
+  // nlohmann skipped one leading UTF-8 byte order mark; so do we.
+  EXPECT_THAT(ParseTcbInfo("\xEF\xBB\xBF" + sample.tcb_info), IsOk());
+  EXPECT_THAT(ParseCollateralJson("\xEF\xBB\xBF" + sample.bundle.dump()),
+              IsOk());
+  ExpectMalformed(
+      ParseTcbInfo("\xEF\xBB\xBF\xEF\xBB\xBF" + sample.tcb_info).status(),
+      "tcb_info: not valid JSON");
+  ExpectMalformed(ParseTcbInfo("[1]").status(),
+                  "tcb_info: expected a JSON object");
+  ExpectMalformed(ParseCollateralJson("{\"pck_crl\":\"\xc0\xaf\"}").status(),
+                  "collateral: not valid JSON");
+  ExpectMalformed(ParseCollateralJson("\"x\"").status(),
+                  "collateral: expected a JSON object");
+}
+
+// A bundle is read without a DOM of the whole text when it is an object of
+// string members (see ReadFlatBundle in bundle.cc); the result must be what a
+// full JSON parser reads. Mutants of a real bundle's text, edited around its
+// punctuation: nlohmann is the oracle for validity and for the members.
+TEST(CollateralTest, BundleIsReadAsAFullJsonParserReadsIt) {
+  const std::string text = Read("dcap-qvl/sample/sgx_quote_collateral.json");
+  std::vector<size_t> marks;  // Where the bundle's own syntax is.
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (std::string_view("\"\\:,{}").find(text[i]) != std::string_view::npos) {
+      marks.push_back(i);
+    }
+  }
+  ASSERT_FALSE(marks.empty());
+  constexpr std::string_view kBytes("\"\\ \t\n\r,:{}[]0-u/n\x01\x7f\xc3\xff",
+                                    22);
+  std::mt19937 rng(20240611);
+  size_t num_ok = 0;
+  size_t num_invalid = 0;
+  for (int n = 0; n < 4000; ++n) {
+    std::string t = text;
+    const size_t num_edits = 1 + rng() % 2;
+    for (size_t e = 0; e < num_edits; ++e) {
+      size_t at = std::min(marks[rng() % marks.size()] + rng() % 3, t.size());
+      const char c = kBytes[rng() % kBytes.size()];
+      switch (rng() % 3) {
+        case 0:
+          t.insert(at, 1, c);
+          break;
+        case 1:
+          if (at < t.size()) t[at] = c;
+          break;
+        default:
+          if (at < t.size()) t.erase(at, 1);
+          break;
+      }
+    }
+    SCOPED_TRACE(n);
+    const Json oracle = Json::parse(t, nullptr, /*allow_exceptions=*/false);
+    absl::StatusOr<Collateral> col = ParseCollateralJson(t);
+    const std::string message(col.status().message());
+    if (oracle.is_discarded()) {
+      ++num_invalid;
+      EXPECT_THAT(col, FailsWith(VerifyFailure::kCollateralMalformed));
+      EXPECT_THAT(message, HasSubstr("collateral: not valid JSON")) << t;
+      continue;
+    }
+    EXPECT_THAT(message,
+                ::testing::Not(HasSubstr("collateral: not valid JSON")))
+        << t;
+    if (col.ok()) {
+      ++num_ok;
+      EXPECT_EQ(col->tcb_info_json, oracle["tcb_info"].get<std::string>());
+      EXPECT_EQ(col->qe_identity_json,
+                oracle["qe_identity"].get<std::string>());
+    }
+  }
+  EXPECT_GT(num_ok, 100u);
+  EXPECT_GT(num_invalid, 1000u);
+}
+
+TEST(CollateralTest, BundleSyntaxEdgeCases) {
+  Sample sample;
+  const std::string text = sample.bundle.dump();
+  const std::string body = text.substr(1, text.size() - 2);  // No braces.
+  // Accepted: JSON whitespace anywhere between tokens, escaped keys.
+  for (const std::string& ok :
+       {" \t\r\n{" + body + "}\n",
+        ReplaceFirst(text, "\"pck_crl\":", "\"\\u0070ck_crl\":"),
+        ReplaceFirst(text, "\":\"", "\" \t:\r\n\""),
+        ReplaceFirst(text, "\",\"", "\" ,\n\"")}) {
+    SCOPED_TRACE(ok.substr(0, 40));
+    EXPECT_THAT(ParseCollateralJson(ok), IsOk());
+  }
+  struct Case {
+    std::string text;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"{" + body + ",}", "collateral: not valid JSON"},
+      {"{" + body + "}}", "collateral: not valid JSON"},
+      {"{" + body + "} x", "collateral: not valid JSON"},
+      {"{" + body, "collateral: not valid JSON"},
+      {"{" + ReplaceFirst(body, "\",\"", "\" \"") + "}",
+       "collateral: not valid JSON"},
+      {"{" + ReplaceFirst(body, "\":\"", "\"\"") + "}",
+       "collateral: not valid JSON"},
+      {"{" + ReplaceFirst(body, "\\n", "\\x") + "}",
+       "collateral: not valid JSON"},
+      {"{" + ReplaceFirst(body, "\\n", "\n") + "}",
+       "collateral: not valid JSON"},
+      {"{\"\\ud800\":\"\"," + body + "}", "collateral: not valid JSON"},
+      {"\f{" + body + "}", "collateral: not valid JSON"},
+      {"{" + body + ",\"pck_crl\":1}", "collateral.pck_crl: duplicate key"},
+      {"{" + body + ",\"x\":\"\"}", "collateral.x: unknown key"},
+      {"{\"x\":1," + body + "}", "collateral.x: unknown key"},
+      {"{" + ReplaceFirst(body, "\"pck_crl\":\"", "\"pck_crl\":[\"") + "]}",
+       "collateral: not valid JSON"},
+      {"{}", "collateral.tcb_info: missing"},
+      {"{\"pck_crl\":\"\"}", "collateral.tcb_info: missing"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text.substr(0, 40));
+    ExpectMalformed(ParseCollateralJson(c.text).status(), c.message);
+  }
+  // A valid bundle whose member is not a string: named when reached.
+  Json j = sample.bundle;
+  j["root_ca_crl"] = 7;
+  ExpectMalformed(ParseCollateralJson(j.dump()).status(),
+                  "collateral.root_ca_crl: expected a string");
+  j["root_ca_crl"] = Json::array();
+  ExpectMalformed(ParseCollateralJson(j.dump()).status(),
+                  "collateral.root_ca_crl: expected a string");
+}
+
+// CheckJsonDepth skips strings (honouring escapes) and counts the rest.
+TEST(CollateralTest, JsonDepthSkipsStrings) {
+  const std::string deep(kMaxJsonDepth + 1, '[');
+  const std::string ok_depth(kMaxJsonDepth, '[');
+  EXPECT_THAT(CheckJsonDepth(ok_depth, "f"), IsOk());
+  EXPECT_THAT(CheckJsonDepth(deep, "f"),
+              FailsWith(VerifyFailure::kCollateralMalformed));
+  // Inside a string, including after escaped quotes and backslashes.
+  EXPECT_THAT(CheckJsonDepth("\"" + deep + "\"", "f"), IsOk());
+  EXPECT_THAT(CheckJsonDepth("\"\\\"" + deep + "\"", "f"), IsOk());
+  EXPECT_THAT(CheckJsonDepth("\"\\\\\\\"" + deep + "\"", "f"), IsOk());
+  EXPECT_THAT(CheckJsonDepth("\"x\\\\\\\"" + deep, "f"), IsOk());  // Unclosed.
+  // A quote after an even run of backslashes ends the string.
+  EXPECT_THAT(CheckJsonDepth("\"\\\\\"" + deep, "f"),
+              FailsWith(VerifyFailure::kCollateralMalformed));
+  EXPECT_THAT(CheckJsonDepth("[\"a\\\\\\\\\"" + ok_depth, "f"),
+              FailsWith(VerifyFailure::kCollateralMalformed));
+  // Closers are counted only down to zero; strings end and nesting resumes.
+  EXPECT_THAT(CheckJsonDepth("]]]]" + ok_depth, "f"), IsOk());
+  EXPECT_THAT(CheckJsonDepth(ok_depth + "\"]\"[", "f"),
+              FailsWith(VerifyFailure::kCollateralMalformed));
+}
 
 TEST(CollateralTest, DeeplyNestedBundleIsRefusedWithoutRecursion) {
   std::string deep = std::string(1 << 20, '[') + std::string(1 << 20, ']');

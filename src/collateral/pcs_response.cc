@@ -329,8 +329,13 @@ absl::StatusOr<SignedPiece> ParseSignedJsonResponse(
   MRA_RETURN_IF_ERROR(CheckHttpOk(response, what));
   MRA_RETURN_IF_ERROR(CheckContentType(response, {"application/json"}, what));
   MRA_RETURN_IF_ERROR(CheckJsonDepth(response.body, what));
-  Json j = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
+  // Validates the whole body (the exact-bytes member below is only
+  // delimited by RawJsonMember) and reads the signature; views into
+  // `parser` are copied before it goes.
+  simdjson::dom::parser parser;
+  std::string_view body = SkipUtf8Bom(response.body);
+  JsonValue j;
+  if (parser.parse(body.data(), body.size()).get(j) != simdjson::SUCCESS) {
     return Malformed(
         what, StrCat("response from ", response.url, " is not valid JSON"));
   }
@@ -342,7 +347,7 @@ absl::StatusOr<SignedPiece> ParseSignedJsonResponse(
   }
   SignedPiece piece;
   piece.body = std::string(raw);
-  MRA_ASSIGN_OR_RETURN(std::string sig, String(j, "signature", what));
+  MRA_ASSIGN_OR_RETURN(std::string_view sig, String(j, "signature", what));
   std::vector<uint8_t> sig_bytes(64);
   if (!HexDecodeInto(sig, sig_bytes).ok()) {
     return Malformed(StrCat(what, ".signature"),
@@ -408,8 +413,9 @@ std::string AssembleBundle(const SignedPiece& tcb_info,
                            const SignedPiece& qe_identity,
                            const CrlPiece& pck_crl,
                            std::span<const uint8_t> root_ca_crl_der) {
-  // Every string is ASCII or came out of nlohmann's UTF-8-validating parser,
-  // so dump() cannot throw.
+  // Every string is ASCII or came out of simdjson's UTF-8-validating parser
+  // (the signed bodies) or passed IsPrintableText (the issuer chains), so
+  // dump() cannot throw.
   nlohmann::ordered_json j;
   j["pck_crl_issuer_chain"] = pck_crl.issuer_chain;
   j["root_ca_crl"] = HexEncode(root_ca_crl_der);

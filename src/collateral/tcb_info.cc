@@ -8,8 +8,9 @@
 namespace mra::collateral {
 namespace {
 
+using internal::Has;
 using internal::HexBytes;
-using internal::Json;
+using internal::JsonValue;
 using internal::Malformed;
 using internal::Member;
 using internal::String;
@@ -34,36 +35,29 @@ constexpr StatusName kStatusNames[] = {
      "TDRelaunchAdvisedConfigurationNeeded"},
 };
 
-absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view field) {
-  MRA_RETURN_IF_ERROR(CheckJsonDepth(text, field));
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return Malformed(field, "not valid JSON");
-  }
-  if (!j.is_object()) {
-    return Malformed(field, "expected a JSON object");
-  }
-  return j;
-}
-
-absl::StatusOr<const Json*> Array(const Json& j, std::string_view key,
-                                  std::string_view path, size_t max) {
-  MRA_ASSIGN_OR_RETURN(const Json* v, Member(j, key, path));
-  if (!v->is_array()) {
+// Array returns array member `key` of at most `max` entries. Index it by
+// iterating: dom::array::at(i) walks from the start.
+absl::StatusOr<simdjson::dom::array> Array(const JsonValue& j,
+                                           std::string_view key,
+                                           std::string_view path, size_t max) {
+  MRA_ASSIGN_OR_RETURN(JsonValue v, Member(j, key, path));
+  simdjson::dom::array a;
+  if (v.get_array().get(a) != simdjson::SUCCESS) {
     return Malformed(StrCat(path, ".", key), "expected an array");
   }
-  if (v->size() > max) {
+  // size() saturates at 0xffffff, far above any max used here.
+  if (a.size() > max) {
     return Malformed(StrCat(path, ".", key),
                      StrCat("more than ", max, " entries"));
   }
-  return v;
+  return a;
 }
 
-absl::Status LevelCommon(const Json& level, const std::string& path,
+absl::Status LevelCommon(const JsonValue& level, const std::string& path,
                          absl::Time* date, TcbStatus* status,
                          std::vector<std::string>* advisories) {
   MRA_ASSIGN_OR_RETURN(*date, Time(level, "tcbDate", path));
-  MRA_ASSIGN_OR_RETURN(std::string s, String(level, "tcbStatus", path));
+  MRA_ASSIGN_OR_RETURN(std::string_view s, String(level, "tcbStatus", path));
   std::optional<TcbStatus> st = ParseTcbStatus(s);
   if (!st.has_value() || *st == TcbStatus::kTdRelaunchAdvised ||
       *st == TcbStatus::kTdRelaunchAdvisedConfigurationNeeded) {
@@ -71,34 +65,36 @@ absl::Status LevelCommon(const Json& level, const std::string& path,
                      StrCat("unknown status '", s, "'"));
   }
   *status = *st;
-  auto it = level.find("advisoryIDs");
-  if (it != level.end()) {
-    if (!it->is_array() || it->size() > 256) {
+  JsonValue ids;
+  if (level.at_key("advisoryIDs").get(ids) == simdjson::SUCCESS) {
+    simdjson::dom::array a;
+    if (ids.get_array().get(a) != simdjson::SUCCESS || a.size() > 256) {
       return Malformed(StrCat(path, ".advisoryIDs"),
                        "expected an array of strings");
     }
-    for (const Json& a : *it) {
-      if (!a.is_string()) {
+    for (JsonValue id : a) {
+      std::string_view text;
+      if (id.get_string().get(text) != simdjson::SUCCESS) {
         return Malformed(StrCat(path, ".advisoryIDs"), "expected strings");
       }
-      advisories->push_back(a.get<std::string>());
+      advisories->emplace_back(text);
     }
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<EnclaveTcbLevel>> EnclaveLevels(
-    const Json& j, const std::string& path) {
-  MRA_ASSIGN_OR_RETURN(const Json* levels,
+    const JsonValue& j, const std::string& path) {
+  MRA_ASSIGN_OR_RETURN(simdjson::dom::array levels,
                        Array(j, "tcbLevels", path, kMaxTcbLevels));
   std::vector<EnclaveTcbLevel> out;
-  for (size_t i = 0; i < levels->size(); ++i) {
-    std::string p = StrCat(path, ".tcbLevels[", i, "]");
-    const Json& level = (*levels)[i];
+  size_t i = 0;
+  for (JsonValue level : levels) {
+    std::string p = StrCat(path, ".tcbLevels[", i++, "]");
     EnclaveTcbLevel l;
-    MRA_ASSIGN_OR_RETURN(const Json* tcb, Member(level, "tcb", p));
+    MRA_ASSIGN_OR_RETURN(JsonValue tcb, Member(level, "tcb", p));
     MRA_ASSIGN_OR_RETURN(uint64_t svn,
-                         Unsigned(*tcb, "isvsvn", p + ".tcb", 0xffff));
+                         Unsigned(tcb, "isvsvn", p + ".tcb", 0xffff));
     l.isv_svn = static_cast<uint16_t>(svn);
     MRA_RETURN_IF_ERROR(
         LevelCommon(level, p, &l.tcb_date, &l.status, &l.advisory_ids));
@@ -107,12 +103,13 @@ absl::StatusOr<std::vector<EnclaveTcbLevel>> EnclaveLevels(
   return out;
 }
 
-absl::StatusOr<TdxModuleIdentity> TdxModule(const Json& j,
+absl::StatusOr<TdxModuleIdentity> TdxModule(const JsonValue& j,
                                             const std::string& path,
                                             bool with_levels) {
   TdxModuleIdentity m;
   if (with_levels) {
-    MRA_ASSIGN_OR_RETURN(m.id, String(j, "id", path));
+    MRA_ASSIGN_OR_RETURN(std::string_view id, String(j, "id", path));
+    m.id = std::string(id);
     MRA_ASSIGN_OR_RETURN(m.tcb_levels, EnclaveLevels(j, path));
   }
   MRA_RETURN_IF_ERROR(HexBytes(j, "mrsigner", path, m.mrsigner));
@@ -121,42 +118,48 @@ absl::StatusOr<TdxModuleIdentity> TdxModule(const Json& j,
   return m;
 }
 
-absl::Status Components(const Json& tcb, std::string_view key,
+absl::Status Components(const JsonValue& tcb, std::string_view key,
                         const std::string& path, std::array<uint8_t, 16>* out) {
-  MRA_ASSIGN_OR_RETURN(const Json* comps, Array(tcb, key, path, 16));
-  if (comps->size() != 16) {
+  MRA_ASSIGN_OR_RETURN(simdjson::dom::array comps, Array(tcb, key, path, 16));
+  if (comps.size() != 16) {
     return Malformed(StrCat(path, ".", key), "expected 16 components");
   }
-  for (size_t i = 0; i < 16; ++i) {
-    MRA_ASSIGN_OR_RETURN(
-        uint64_t svn,
-        Unsigned((*comps)[i], "svn", StrCat(path, ".", key, "[", i, "]"), 255));
-    (*out)[i] = static_cast<uint8_t>(svn);
+  size_t i = 0;
+  for (JsonValue comp : comps) {
+    // Up to 32 components per level: build the path only to report an error.
+    uint64_t svn = 0;
+    if (comp.at_key("svn").get_uint64().get(svn) != simdjson::SUCCESS ||
+        svn > 255) {
+      MRA_ASSIGN_OR_RETURN(
+          svn, Unsigned(comp, "svn", StrCat(path, ".", key, "[", i, "]"), 255));
+    }
+    (*out)[i++] = static_cast<uint8_t>(svn);
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<TcbLevel> ParseLevel(const Json& level, const std::string& path,
-                                    uint32_t version, TeeType tee) {
+absl::StatusOr<TcbLevel> ParseLevel(const JsonValue& level,
+                                    const std::string& path, uint32_t version,
+                                    TeeType tee) {
   TcbLevel l;
-  MRA_ASSIGN_OR_RETURN(const Json* tcb, Member(level, "tcb", path));
+  MRA_ASSIGN_OR_RETURN(JsonValue tcb, Member(level, "tcb", path));
   std::string tp = path + ".tcb";
   if (version == 2) {
     for (size_t i = 0; i < 16; ++i) {
       std::string key = fmt::format("sgxtcbcomp{:02}svn", i + 1);
-      MRA_ASSIGN_OR_RETURN(uint64_t svn, Unsigned(*tcb, key, tp, 255));
+      MRA_ASSIGN_OR_RETURN(uint64_t svn, Unsigned(tcb, key, tp, 255));
       l.sgx_components[i] = static_cast<uint8_t>(svn);
     }
   } else {
     MRA_RETURN_IF_ERROR(
-        Components(*tcb, "sgxtcbcomponents", tp, &l.sgx_components));
+        Components(tcb, "sgxtcbcomponents", tp, &l.sgx_components));
     if (tee == TeeType::kTdx) {
       std::array<uint8_t, 16> tdx{};
-      MRA_RETURN_IF_ERROR(Components(*tcb, "tdxtcbcomponents", tp, &tdx));
+      MRA_RETURN_IF_ERROR(Components(tcb, "tdxtcbcomponents", tp, &tdx));
       l.tdx_components = tdx;
     }
   }
-  MRA_ASSIGN_OR_RETURN(uint64_t pcesvn, Unsigned(*tcb, "pcesvn", tp, 0xffff));
+  MRA_ASSIGN_OR_RETURN(uint64_t pcesvn, Unsigned(tcb, "pcesvn", tp, 0xffff));
   l.pce_svn = static_cast<uint16_t>(pcesvn);
   MRA_RETURN_IF_ERROR(
       LevelCommon(level, path, &l.tcb_date, &l.status, &l.advisory_ids));
@@ -164,9 +167,11 @@ absl::StatusOr<TcbLevel> ParseLevel(const Json& level, const std::string& path,
 }
 
 // Unwraps a PCS response {"tcbInfo": {...}, "signature": ...} if given one.
-const Json& Inner(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return (it != j.end() && it->is_object()) ? *it : j;
+JsonValue Inner(const JsonValue& j, std::string_view key) {
+  JsonValue inner;
+  return (j.at_key(key).get(inner) == simdjson::SUCCESS && inner.is_object())
+             ? inner
+             : j;
 }
 
 }  // namespace
@@ -190,8 +195,20 @@ std::optional<TcbStatus> ParseTcbStatus(std::string_view name) {
 }
 
 absl::StatusOr<TcbInfo> ParseTcbInfo(std::string_view json) {
-  MRA_ASSIGN_OR_RETURN(Json root, ParseJson(json, "tcb_info"));
-  const Json& j = Inner(root, "tcbInfo");
+  simdjson::dom::parser parser;
+  return internal::ParseTcbInfo(parser, json);
+}
+
+absl::StatusOr<QeIdentity> ParseQeIdentity(std::string_view json) {
+  simdjson::dom::parser parser;
+  return internal::ParseQeIdentity(parser, json);
+}
+
+absl::StatusOr<TcbInfo> internal::ParseTcbInfo(simdjson::dom::parser& parser,
+                                               std::string_view json) {
+  MRA_ASSIGN_OR_RETURN(JsonValue root,
+                       internal::ParseJsonObject(parser, json, "tcb_info"));
+  const JsonValue j = Inner(root, "tcbInfo");
   const std::string path = "tcb_info";
   TcbInfo t;
   MRA_ASSIGN_OR_RETURN(uint64_t version, Unsigned(j, "version", path, 1000));
@@ -200,8 +217,8 @@ absl::StatusOr<TcbInfo> ParseTcbInfo(std::string_view json) {
                      StrCat(version, " is not supported (2 or 3)"));
   }
   t.version = static_cast<uint32_t>(version);
-  if (j.contains("id") || t.version == 3) {
-    MRA_ASSIGN_OR_RETURN(std::string id, String(j, "id", path));
+  if (Has(j, "id") || t.version == 3) {
+    MRA_ASSIGN_OR_RETURN(std::string_view id, String(j, "id", path));
     if (id == "SGX") {
       t.tee = TeeType::kSgx;
     } else if (id == "TDX" && t.version == 3) {
@@ -220,42 +237,46 @@ absl::StatusOr<TcbInfo> ParseTcbInfo(std::string_view json) {
       uint64_t eval, Unsigned(j, "tcbEvaluationDataNumber", path, 0xffffffff));
   t.tcb_evaluation_data_number = static_cast<uint32_t>(eval);
   if (t.tee == TeeType::kTdx) {
-    MRA_ASSIGN_OR_RETURN(const Json* module, Member(j, "tdxModule", path));
+    MRA_ASSIGN_OR_RETURN(JsonValue module, Member(j, "tdxModule", path));
     MRA_ASSIGN_OR_RETURN(t.tdx_module,
-                         TdxModule(*module, path + ".tdxModule", false));
-    if (j.contains("tdxModuleIdentities")) {
-      MRA_ASSIGN_OR_RETURN(const Json* ids,
+                         TdxModule(module, path + ".tdxModule", false));
+    if (Has(j, "tdxModuleIdentities")) {
+      MRA_ASSIGN_OR_RETURN(simdjson::dom::array ids,
                            Array(j, "tdxModuleIdentities", path, 64));
-      for (size_t i = 0; i < ids->size(); ++i) {
+      size_t i = 0;
+      for (JsonValue id : ids) {
         MRA_ASSIGN_OR_RETURN(
             TdxModuleIdentity m,
-            TdxModule((*ids)[i], StrCat(path, ".tdxModuleIdentities[", i, "]"),
+            TdxModule(id, StrCat(path, ".tdxModuleIdentities[", i++, "]"),
                       true));
         t.tdx_module_identities.push_back(std::move(m));
       }
     }
   }
-  MRA_ASSIGN_OR_RETURN(const Json* levels,
+  MRA_ASSIGN_OR_RETURN(simdjson::dom::array levels,
                        Array(j, "tcbLevels", path, kMaxTcbLevels));
-  if (levels->empty()) {
+  if (levels.size() == 0) {
     return Malformed(path + ".tcbLevels", "empty");
   }
-  for (size_t i = 0; i < levels->size(); ++i) {
+  size_t i = 0;
+  for (JsonValue level : levels) {
     MRA_ASSIGN_OR_RETURN(
-        TcbLevel l,
-        ParseLevel((*levels)[i], StrCat(path, ".tcbLevels[", i, "]"), t.version,
-                   t.tee));
+        TcbLevel l, ParseLevel(level, StrCat(path, ".tcbLevels[", i++, "]"),
+                               t.version, t.tee));
     t.tcb_levels.push_back(std::move(l));
   }
   return t;
 }
 
-absl::StatusOr<QeIdentity> ParseQeIdentity(std::string_view json) {
-  MRA_ASSIGN_OR_RETURN(Json root, ParseJson(json, "qe_identity"));
-  const Json& j = Inner(root, "enclaveIdentity");
+absl::StatusOr<QeIdentity> internal::ParseQeIdentity(
+    simdjson::dom::parser& parser, std::string_view json) {
+  MRA_ASSIGN_OR_RETURN(JsonValue root,
+                       internal::ParseJsonObject(parser, json, "qe_identity"));
+  const JsonValue j = Inner(root, "enclaveIdentity");
   const std::string path = "qe_identity";
   QeIdentity q;
-  MRA_ASSIGN_OR_RETURN(q.id, String(j, "id", path));
+  MRA_ASSIGN_OR_RETURN(std::string_view id, String(j, "id", path));
+  q.id = std::string(id);
   if (q.id != "QE" && q.id != "TD_QE" && q.id != "QVE") {
     return Malformed(path + ".id",
                      StrCat("'", q.id, "' is not QE, TD_QE or QVE"));
@@ -290,35 +311,6 @@ absl::StatusOr<QeIdentity> ParseQeIdentity(std::string_view json) {
     return Malformed(path + ".tcbLevels", "empty");
   }
   return q;
-}
-
-absl::Status CheckJsonDepth(std::string_view json, std::string_view field) {
-  size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : json) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxJsonDepth) {
-        return Malformed(field,
-                         StrCat("JSON nested deeper than ", kMaxJsonDepth));
-      }
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace mra::collateral
