@@ -169,7 +169,8 @@ absl::StatusOr<crypto::X509CrlPtr> ParseCrl(std::string_view data,
 absl::StatusOr<Collateral> ParseCollateralJson(std::string_view json);
 
 // CheckJsonDepth fails when `json` nests arrays/objects deeper than
-// kMaxJsonDepth (nlohmann's parser is recursive; this bounds its stack).
+// kMaxJsonDepth, before any parser sees it: the duplicate-key check walks
+// the parsed document recursively, and the limit bounds that stack.
 [[nodiscard]] absl::Status CheckJsonDepth(std::string_view json,
                                           std::string_view field);
 
