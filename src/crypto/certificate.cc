@@ -5,10 +5,11 @@
 #include <openssl/objects.h>
 #include <openssl/params.h>
 #include <openssl/provider.h>
-#include <openssl/x509.h>
 
 #include <memory>
 #include <utility>
+
+#include <openssl/x509.h>
 
 #include "mra/base/strings.h"
 
@@ -202,11 +203,9 @@ absl::StatusOr<EvpPkeyPtr> CertificatePublicKey(const X509* cert) {
     ClearOpenSslErrors();
     return absl::InvalidArgumentError("certificate has no public key");
   }
-  if (OBJ_obj2nid(algorithm) == NID_X9_62_id_ecPublicKey &&
-      params != nullptr) {
+  if (OBJ_obj2nid(algorithm) == NID_X9_62_id_ecPublicKey && params != nullptr) {
     if (const char* group = EcGroupName(params)) {
-      return EcPublicKeyFromPoint(group,
-                                  {bits, static_cast<size_t>(bits_len)});
+      return EcPublicKeyFromPoint(group, {bits, static_cast<size_t>(bits_len)});
     }
   }
   // Any other algorithm: OpenSSL's generic (slow) decoder on the SPKI.
@@ -230,8 +229,8 @@ absl::StatusOr<EvpPkeyPtr> EcPublicKeyFromPoint(
   EVP_PKEY* params_only = GroupParameters(group);
   EvpPkeyPtr key(params_only != nullptr ? EVP_PKEY_dup(params_only) : nullptr);
   if (key != nullptr && !point.empty() &&
-      EVP_PKEY_set1_encoded_public_key(key.get(), point.data(),
-                                       point.size()) == 1) {
+      EVP_PKEY_set1_encoded_public_key(key.get(), point.data(), point.size()) ==
+          1) {
     return key;
   }
   if (params_only == nullptr) {  // Unknown group, or no template: generic.

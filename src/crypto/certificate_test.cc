@@ -2,14 +2,14 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "mra/crypto/keys.h"
 #include "mra/testing/status_matchers.h"
@@ -30,12 +30,12 @@ std::vector<uint8_t> SelfSigned(const PrivateKey& key) {
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("test"),
-                             -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>("test"), -1,
+                             -1, 0);
   X509_set_issuer_name(cert.get(), name);
   X509_set_pubkey(cert.get(), key.pkey());
-  X509_EXTENSION* bc = X509V3_EXT_conf_nid(nullptr, nullptr,
-                                           NID_basic_constraints, "CA:TRUE");
+  X509_EXTENSION* bc =
+      X509V3_EXT_conf_nid(nullptr, nullptr, NID_basic_constraints, "CA:TRUE");
   X509_add_ext(cert.get(), bc, -1);
   X509_EXTENSION_free(bc);
   const EVP_MD* md = key.type() == KeyType::kEd25519 ? nullptr : EVP_sha256();

@@ -48,7 +48,7 @@ absl::StatusOr<EvpPkeyPtr> CertificatePublicKey(const X509* cert);
 // EcPublicKeyFromPoint builds an EC public key on the named `group` (OpenSSL
 // name, e.g. "prime256v1") from an encoded point (0x04 || x || y). Fails when
 // the point is not on the curve.
-absl::StatusOr<EvpPkeyPtr> EcPublicKeyFromPoint(
-    const char* group, std::span<const uint8_t> point);
+absl::StatusOr<EvpPkeyPtr> EcPublicKeyFromPoint(const char* group,
+                                                std::span<const uint8_t> point);
 
 }  // namespace mra::crypto
