@@ -53,26 +53,40 @@ const char* EcGroupName(const X509_ALGOR* params) {
   }
 }
 
+// BuildEcKey builds a key on the named `group` with EVP_PKEY_fromdata:
+// parameters only when `point` is empty, else the public key `point`. Null
+// when OpenSSL refuses (unknown group, point not on the curve).
+EvpPkeyPtr BuildEcKey(const char* group, std::span<const uint8_t> point) {
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                       const_cast<char*>(group),  // NOLINT
+                                       0),
+      OSSL_PARAM_construct_octet_string(
+          OSSL_PKEY_PARAM_PUB_KEY,
+          const_cast<uint8_t*>(point.data()),  // NOLINT: read only.
+          point.size()),
+      OSSL_PARAM_construct_end()};
+  if (point.empty()) {
+    params[1] = OSSL_PARAM_construct_end();
+  }
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* key = nullptr;
+  if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(
+          ctx.get(), &key,
+          point.empty() ? EVP_PKEY_KEY_PARAMETERS : EVP_PKEY_PUBLIC_KEY,
+          params) != 1) {
+    ClearOpenSslErrors();
+    EVP_PKEY_free(key);
+    return nullptr;
+  }
+  return EvpPkeyPtr(key);
+}
+
 // GroupParameters returns a process-wide parameters-only key of a named
 // curve we build keys on (P-256, P-384), or null for any other name.
 EVP_PKEY* GroupParameters(std::string_view group) {
-  auto make = [](const char* name) -> EVP_PKEY* {
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                         const_cast<char*>(name),  // NOLINT
-                                         0),
-        OSSL_PARAM_construct_end()};
-    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-    EVP_PKEY* key = nullptr;
-    if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-        EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_KEY_PARAMETERS, params) !=
-            1) {
-      ClearOpenSslErrors();
-      EVP_PKEY_free(key);
-      return nullptr;
-    }
-    return key;
-  };
+  auto make = [](const char* name) { return BuildEcKey(name, {}).release(); };
   static EVP_PKEY* const p256 = make("prime256v1");
   static EVP_PKEY* const p384 = make("secp384r1");
   if (group == "prime256v1") {
@@ -233,25 +247,10 @@ absl::StatusOr<EvpPkeyPtr> EcPublicKeyFromPoint(
           1) {
     return key;
   }
-  if (params_only == nullptr) {  // Unknown group, or no template: generic.
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                         const_cast<char*>(group),  // NOLINT
-                                         0),
-        OSSL_PARAM_construct_octet_string(
-            OSSL_PKEY_PARAM_PUB_KEY,
-            const_cast<uint8_t*>(point.data()),  // NOLINT: read only.
-            point.size()),
-        OSSL_PARAM_construct_end()};
-    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-    EVP_PKEY* built = nullptr;
-    if (ctx != nullptr && EVP_PKEY_fromdata_init(ctx.get()) == 1 &&
-        EVP_PKEY_fromdata(ctx.get(), &built, EVP_PKEY_PUBLIC_KEY, params) ==
-            1 &&
-        built != nullptr) {
-      return EvpPkeyPtr(built);
+  if (params_only == nullptr && !point.empty()) {  // Unknown group: generic.
+    if (EvpPkeyPtr built = BuildEcKey(group, point)) {
+      return built;
     }
-    EVP_PKEY_free(built);
   }
   ClearOpenSslErrors();
   return absl::InvalidArgumentError(

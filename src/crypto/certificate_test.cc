@@ -168,6 +168,25 @@ TEST(CertificateTest, DecodesPemChainsAndNamesEachProblem) {
   EXPECT_EQ(message(tail, 3), "certificate 0 is not valid base64");
 }
 
+// Curves without a built-in template go through EVP_PKEY_fromdata.
+TEST(CertificateTest, OtherNamedCurvesBuildThroughFromdata) {
+  EvpPkeyPtr p521(EVP_EC_gen("secp521r1"));
+  ASSERT_NE(p521, nullptr);
+  uint8_t* encoded = nullptr;
+  size_t len = EVP_PKEY_get1_encoded_public_key(p521.get(), &encoded);
+  ASSERT_GT(len, 0u);
+  std::vector<uint8_t> point(encoded, encoded + len);
+  OPENSSL_free(encoded);
+  MRA_ASSERT_OK_AND_ASSIGN(EvpPkeyPtr key,
+                           EcPublicKeyFromPoint("secp521r1", point));
+  EXPECT_EQ(EVP_PKEY_eq(key.get(), p521.get()), 1);
+  point.back() ^= 0x01;
+  EXPECT_THAT(EcPublicKeyFromPoint("secp521r1", point),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(EcPublicKeyFromPoint("no-such-curve", point),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(CertificateTest, NullCertificateIsAnError) {
   EXPECT_THAT(CertificatePublicKey(nullptr),
               StatusIs(absl::StatusCode::kInvalidArgument));

@@ -30,7 +30,6 @@ absl::Status Bad(std::string_view field, std::string_view what) {
                      StrCat("PCK SGX extension: ", field, ": ", what));
 }
 
-
 void FreeSequence(ASN1_SEQUENCE_ANY* seq) {
   sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
 }

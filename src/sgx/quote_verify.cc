@@ -3,9 +3,7 @@
 // Steps B-H of quote verification (then tcb_match.cc for I-J), in Intel
 // QVL's order, and the VerificationResult.
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include <algorithm>
 #include <cstring>
