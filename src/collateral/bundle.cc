@@ -66,29 +66,6 @@ size_t SkipJsonSpace(std::string_view s, size_t i) {
   return i;
 }
 
-// StringTokenEnd returns one past the quote that ends the string token
-// opening at s[begin] ('"'): the first quote not preceded by an odd run of
-// backslashes. npos when there is none. Contents are not checked.
-size_t StringTokenEnd(std::string_view s, size_t begin) {
-  const size_t content = begin + 1;
-  size_t from = content;
-  for (;;) {
-    const size_t quote = s.find('"', from);  // memchr
-    if (quote == std::string_view::npos) {
-      return quote;
-    }
-    size_t backslashes = 0;
-    while (quote - backslashes > content &&
-           s[quote - backslashes - 1] == '\\') {
-      ++backslashes;
-    }
-    if (backslashes % 2 == 0) {
-      return quote + 1;
-    }
-    from = quote + 1;
-  }
-}
-
 struct RawMember {
   std::string_view key;    // The raw string token, quotes included.
   std::string_view value;  // Likewise.
@@ -115,7 +92,7 @@ bool ScanFlatStringObject(std::string_view json, size_t max_members,
       if (i == json.size() || json[i] != '"') {
         return false;
       }
-      const size_t end = StringTokenEnd(json, i);
+      const size_t end = internal::StringTokenEnd(json, i);
       if (end == std::string_view::npos) {
         return false;
       }

@@ -14,6 +14,27 @@
 
 namespace mra::collateral {
 namespace internal {
+
+size_t StringTokenEnd(std::string_view s, size_t begin) {
+  const size_t content = begin + 1;
+  size_t from = content;
+  for (;;) {
+    const size_t quote = s.find('"', from);  // memchr
+    if (quote == std::string_view::npos) {
+      return quote;
+    }
+    size_t backslashes = 0;
+    while (quote - backslashes > content &&
+           s[quote - backslashes - 1] == '\\') {
+      ++backslashes;
+    }
+    if (backslashes % 2 == 0) {
+      return quote + 1;
+    }
+    from = quote + 1;
+  }
+}
+
 namespace {
 
 using simdjson::dom::element_type;
@@ -27,9 +48,9 @@ struct TextScan {
 // ScanJson walks `json` once, outside strings counting nesting (as
 // CheckJsonDepth always has: unbalanced closers are ignored, and an
 // unterminated string runs to the end) and noting integer "-0" tokens.
-// Strings are skipped with memchr: a quote ends a string unless an odd run
-// of backslashes precedes it, which is what the byte-by-byte escape state
-// machine this replaced decided.
+// Strings are skipped with StringTokenEnd (memchr): a quote ends a string
+// unless an odd run of backslashes precedes it, which is what the
+// byte-by-byte escape state machine this replaced decided.
 TextScan ScanJson(std::string_view json) {
   TextScan out;
   size_t depth = 0;
@@ -37,25 +58,12 @@ TextScan ScanJson(std::string_view json) {
   while (i < json.size()) {
     const char c = json[i++];
     switch (c) {
-      case '"': {
-        const size_t content = i;
-        for (;;) {
-          const size_t quote = json.find('"', i);  // memchr
-          if (quote == std::string_view::npos) {
-            return out;  // Unterminated: the rest is string.
-          }
-          size_t backslashes = 0;
-          while (quote - backslashes > content &&
-                 json[quote - backslashes - 1] == '\\') {
-            ++backslashes;
-          }
-          i = quote + 1;
-          if (backslashes % 2 == 0) {
-            break;
-          }
+      case '"':
+        i = StringTokenEnd(json, i - 1);
+        if (i == std::string_view::npos) {
+          return out;  // Unterminated: the rest is string.
         }
         break;
-      }
       case '{':
       case '[':
         if (++depth > kMaxJsonDepth) {

@@ -33,6 +33,11 @@ using JsonValue = simdjson::dom::element;
 // Malformed returns kCollateralMalformed "<path>: <what>".
 absl::Status Malformed(std::string_view path, std::string_view what);
 
+// StringTokenEnd returns one past the quote that ends the JSON string token
+// opening at s[begin] ('"'): the first quote not preceded by an odd run of
+// backslashes; npos when there is none. Contents are not checked.
+size_t StringTokenEnd(std::string_view s, size_t begin);
+
 // SkipUtf8Bom drops one leading UTF-8 byte order mark, which nlohmann (our
 // parser before simdjson) skipped and simdjson refuses.
 std::string_view SkipUtf8Bom(std::string_view text);
