@@ -127,6 +127,9 @@ TEST(PckExtensionTest, HandBuiltDer) {
 TEST(PckExtensionTest, UnknownTopLevelEntryIsIgnored) {
   Parts p;
   p.extra.push_back(Pair({99}, Octets(3, 1)));
+  // OIDs are compared as content octets: a long unknown one is ignored too.
+  p.extra.push_back(Pair({99, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14},
+                         Octets(1, 1)));
   EXPECT_THAT(ParsePckExtension(p.Encode()), IsOk());
 }
 
@@ -153,7 +156,7 @@ const BadCase kBad[] = {
     {"sgx_type_integer", [](Parts* p) { p->sgx_type = Pair({5}, Int(0)); },
      "sgxType: expected ENUMERATED"},
     {"duplicate_fmspc", [](Parts* p) { p->extra.push_back(p->fmspc); },
-     "duplicate entry"},
+     "extension[5]: duplicate entry 1.2.840.113741.1.13.1.4"},
     {"svn_too_large",
      [](Parts* p) {
        p->tcb[3] = Pair({2, 4}, Int(256));
@@ -175,7 +178,7 @@ const BadCase kBad[] = {
      [](Parts* p) {
        p->tcb.push_back(Pair({2, 19}, Int(1)));
      },
-     "tcb: unexpected entry"},
+     "tcb: unexpected entry 1.2.840.113741.1.13.1.2.19"},
     {"short_cpusvn",
      [](Parts* p) {
        p->tcb[17] = Pair({2, 18}, Octets(15, 0));
