@@ -286,13 +286,21 @@ absl::StatusOr<Collateral> ParseCollateralJson(std::string_view json) {
     MRA_RETURN_IF_ERROR(ReadBundle(parser, json, &m));
   }
   Collateral c;
-  internal::CertInterner certs;  // The chains share certificates.
+  // The chains share certificates; the interner keeps views of the chains'
+  // text in `m`, which outlives it.
+  internal::CertInterner certs;
+  auto text = [&m](BundleKey key) -> absl::StatusOr<std::string_view> {
+    if (!m[key].ok()) {
+      return m[key].status();
+    }
+    return std::string_view(*m[key]);
+  };
   MRA_ASSIGN_OR_RETURN(c.tcb_info_json, std::move(m[kTcbInfo]));
   MRA_ASSIGN_OR_RETURN(c.tcb_info,
                        internal::ParseTcbInfo(parser, c.tcb_info_json));
   MRA_ASSIGN_OR_RETURN(c.tcb_info_signature,
                        RawSignature(m, kTcbInfoSignature));
-  MRA_ASSIGN_OR_RETURN(std::string chain, std::move(m[kTcbInfoIssuerChain]));
+  MRA_ASSIGN_OR_RETURN(std::string_view chain, text(kTcbInfoIssuerChain));
   MRA_ASSIGN_OR_RETURN(c.tcb_info_issuer_chain,
                        internal::ParsePemChain(
                            chain, "collateral.tcb_info_issuer_chain", certs));
@@ -302,7 +310,7 @@ absl::StatusOr<Collateral> ParseCollateralJson(std::string_view json) {
                        internal::ParseQeIdentity(parser, c.qe_identity_json));
   MRA_ASSIGN_OR_RETURN(c.qe_identity_signature,
                        RawSignature(m, kQeIdentitySignature));
-  MRA_ASSIGN_OR_RETURN(chain, std::move(m[kQeIdentityIssuerChain]));
+  MRA_ASSIGN_OR_RETURN(chain, text(kQeIdentityIssuerChain));
   MRA_ASSIGN_OR_RETURN(
       c.qe_identity_issuer_chain,
       internal::ParsePemChain(chain, "collateral.qe_identity_issuer_chain",
@@ -311,7 +319,7 @@ absl::StatusOr<Collateral> ParseCollateralJson(std::string_view json) {
   MRA_ASSIGN_OR_RETURN(std::string crl, std::move(m[kPckCrl]));
   MRA_ASSIGN_OR_RETURN(c.pck_crl,
                        ParseCrl(crl, "collateral.pck_crl", &c.pck_crl_der));
-  MRA_ASSIGN_OR_RETURN(chain, std::move(m[kPckCrlIssuerChain]));
+  MRA_ASSIGN_OR_RETURN(chain, text(kPckCrlIssuerChain));
   MRA_ASSIGN_OR_RETURN(
       c.pck_crl_issuer_chain,
       internal::ParsePemChain(chain, "collateral.pck_crl_issuer_chain", certs));

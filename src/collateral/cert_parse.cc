@@ -48,6 +48,7 @@ crypto::X509Ptr UpRef(X509* cert) {
 // bundle (three per bundle, plus the quote's).
 struct IntelRoot {
   std::vector<uint8_t> der;
+  std::string base64;  // `der` on one line, to recognise it as PEM text.
   X509* cert = nullptr;
 };
 
@@ -64,6 +65,7 @@ const IntelRoot& SharedIntelRoot() {
       int len = i2d_X509(r->cert, &der);
       if (len > 0) {
         r->der.assign(der, der + len);
+        r->base64 = crypto::Base64Encode(r->der);
       }
       OPENSSL_free(der);
     }
@@ -103,18 +105,38 @@ absl::StatusOr<crypto::X509Ptr> CertInterner::Parse(
   return UpRef(raw);
 }
 
+absl::StatusOr<crypto::X509Ptr> CertInterner::ParsePemBody(
+    std::string_view body, std::string_view field, size_t index) {
+  const IntelRoot& intel = SharedIntelRoot();
+  if (!intel.base64.empty() && crypto::PemBodyIs(body, intel.base64)) {
+    return UpRef(intel.cert);
+  }
+  for (const auto& [seen_body, cert] : seen_bodies_) {
+    if (seen_body == body) {
+      return UpRef(cert);
+    }
+  }
+  absl::StatusOr<std::vector<uint8_t>> der = crypto::DecodePemBody(body, index);
+  if (!der.ok()) {
+    return Malformed(field, ToStd(der.status().message()));
+  }
+  MRA_ASSIGN_OR_RETURN(crypto::X509Ptr cert, Parse(*der, field, index));
+  seen_bodies_.emplace_back(body, cert.get());  // `seen_` or intel owns it.
+  return cert;
+}
+
 absl::StatusOr<CertChain> ParsePemChain(std::string_view pem,
                                         std::string_view field,
                                         CertInterner& interner) {
-  absl::StatusOr<std::vector<std::vector<uint8_t>>> ders =
-      crypto::DecodePemCertificates(pem, kMaxChainCerts);
-  if (!ders.ok()) {
-    return Malformed(field, ToStd(ders.status().message()));
+  absl::StatusOr<std::vector<std::string_view>> bodies =
+      crypto::SplitPemCertificates(pem, kMaxChainCerts);
+  if (!bodies.ok()) {
+    return Malformed(field, ToStd(bodies.status().message()));
   }
   CertChain chain;
-  for (const std::vector<uint8_t>& der : *ders) {
+  for (std::string_view body : *bodies) {
     MRA_ASSIGN_OR_RETURN(crypto::X509Ptr cert,
-                         interner.Parse(der, field, chain.size()));
+                         interner.ParsePemBody(body, field, chain.size()));
     chain.push_back(std::move(cert));
   }
   return chain;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -28,8 +29,16 @@ class CertInterner {
   absl::StatusOr<crypto::X509Ptr> Parse(std::span<const uint8_t> der,
                                         std::string_view field, size_t index);
 
+  // ParsePemBody is Parse for one PEM body (crypto::SplitPemCertificates).
+  // A body seen before, or the Intel root's text, is not even decoded; the
+  // bundle's PEM must outlive the interner.
+  absl::StatusOr<crypto::X509Ptr> ParsePemBody(std::string_view body,
+                                               std::string_view field,
+                                               size_t index);
+
  private:
   std::vector<std::pair<std::vector<uint8_t>, crypto::X509Ptr>> seen_;
+  std::vector<std::pair<std::string_view, X509*>> seen_bodies_;
 };
 
 // ParsePemChain is collateral::ParsePemChain with a caller's interner.

@@ -1,6 +1,7 @@
 #include "mra/collateral/collateral.h"
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
@@ -93,6 +94,42 @@ TEST(CollateralTest, RepeatedCertificatesAreParsedOnce) {
             col->qe_identity_issuer_chain.front().get());
   EXPECT_NE(col->tcb_info_issuer_chain.front().get(),
             col->pck_crl_issuer_chain.front().get());
+}
+
+// Certificates are recognised by their PEM text when it repeats, and by DER
+// otherwise: wrapping does not matter, and other text is another certificate.
+TEST(CollateralTest, InterningLooksThroughPemWrapping) {
+  const std::string pem(IntelSgxRootCaPem());
+  size_t b = pem.find('\n') + 1;
+  size_t e = pem.find("-----END");
+  std::string flat;
+  for (char ch : pem.substr(b, e - b)) {
+    if (ch != '\n') flat += ch;
+  }
+  std::string rewrapped = "-----BEGIN CERTIFICATE-----\r\n";
+  for (size_t i = 0; i < flat.size(); i += 76) {
+    rewrapped += flat.substr(i, 76) + "\r\n";
+  }
+  rewrapped += "-----END CERTIFICATE-----\r\n";
+  absl::StatusOr<CertChain> intel = ParsePemChain(pem, "root");
+  ASSERT_THAT(intel, IsOk());
+  absl::StatusOr<CertChain> chain =
+      ParsePemChain(pem + rewrapped + pem, "chain");
+  ASSERT_THAT(chain, IsOk());
+  ASSERT_EQ(chain->size(), 3u);
+  for (const crypto::X509Ptr& cert : *chain) {
+    EXPECT_EQ(cert.get(), (*intel)[0].get());
+  }
+  // One base64 character of the signature changed: a different certificate
+  // (it parses; its signature is for the verifier to refuse).
+  std::string other = pem;
+  size_t at = other.find("=\n-----END") - 20;
+  other[at] = other[at] == 'A' ? 'B' : 'A';
+  chain = ParsePemChain(pem + other, "chain");
+  ASSERT_THAT(chain, IsOk());
+  EXPECT_EQ((*chain)[0].get(), (*intel)[0].get());
+  EXPECT_NE((*chain)[1].get(), (*intel)[0].get());
+  EXPECT_NE(X509_cmp((*chain)[1].get(), (*intel)[0].get()), 0);
 }
 
 // PEM whose DER has a byte after the certificate is refused (exact

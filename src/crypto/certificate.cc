@@ -6,7 +6,9 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 
+#include <array>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include <openssl/x509.h>
@@ -115,11 +117,17 @@ bool Base64Decode(std::string_view body, std::vector<uint8_t>* out) {
   if (body.size() >= (1u << 20)) {
     return false;
   }
+  static constexpr std::array<bool, 256> kAllowed = [] {
+    std::array<bool, 256> allowed{};
+    for (char c : std::string_view(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+             "+/= \n\r\t")) {
+      allowed[static_cast<unsigned char>(c)] = true;
+    }
+    return allowed;
+  }();
   for (char c : body) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-              (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=' ||
-              c == ' ' || c == '\n' || c == '\r' || c == '\t';
-    if (!ok) {
+    if (!kAllowed[static_cast<unsigned char>(c)]) {
       return false;
     }
   }
@@ -143,11 +151,11 @@ bool Base64Decode(std::string_view body, std::vector<uint8_t>* out) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemCertificates(
+absl::StatusOr<std::vector<std::string_view>> SplitPemCertificates(
     std::string_view pem, size_t max_certs) {
   constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
   constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
-  std::vector<std::vector<uint8_t>> out;
+  std::vector<std::string_view> out;
   std::string_view rest = pem;
   while (!OnlyFiller(rest)) {
     size_t begin = rest.find(kBegin);
@@ -163,18 +171,65 @@ absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemCertificates(
       return absl::InvalidArgumentError(
           StrCat("more than ", max_certs, " certificates"));
     }
-    std::vector<uint8_t> der;
-    if (!Base64Decode(
-            rest.substr(begin + kBegin.size(), end - begin - kBegin.size()),
-            &der)) {
-      return absl::InvalidArgumentError(
-          StrCat("certificate ", out.size(), " is not valid base64"));
-    }
-    out.push_back(std::move(der));
+    out.push_back(
+        rest.substr(begin + kBegin.size(), end - begin - kBegin.size()));
     rest = rest.substr(end + kEnd.size());
   }
   if (out.empty()) {
     return absl::InvalidArgumentError("no certificates");
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<uint8_t>> DecodePemBody(std::string_view body,
+                                                   size_t index) {
+  std::vector<uint8_t> der;
+  if (!Base64Decode(body, &der)) {
+    return absl::InvalidArgumentError(
+        StrCat("certificate ", index, " is not valid base64"));
+  }
+  return der;
+}
+
+bool PemBodyIs(std::string_view body, std::string_view base64) {
+  if (base64.empty()) {
+    return false;  // Nothing is known: an empty body is not a certificate.
+  }
+  size_t next = 0;
+  for (char c : body) {
+    if (c == '\n' || c == '\r' || c == ' ' || c == '\t') {
+      continue;
+    }
+    if (next == base64.size() || base64[next] != c) {
+      return false;
+    }
+    ++next;
+  }
+  return next == base64.size();
+}
+
+std::string Base64Encode(std::span<const uint8_t> bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            bytes.data(), static_cast<int>(bytes.size()));
+  out.resize(len > 0 ? static_cast<size_t>(len) : 0);
+  return out;
+}
+
+absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemCertificates(
+    std::string_view pem, size_t max_certs) {
+  absl::StatusOr<std::vector<std::string_view>> bodies =
+      SplitPemCertificates(pem, max_certs);
+  if (!bodies.ok()) {
+    return bodies.status();
+  }
+  std::vector<std::vector<uint8_t>> out;
+  for (std::string_view body : *bodies) {
+    absl::StatusOr<std::vector<uint8_t>> der = DecodePemBody(body, out.size());
+    if (!der.ok()) {
+      return der.status();
+    }
+    out.push_back(*std::move(der));
   }
   return out;
 }

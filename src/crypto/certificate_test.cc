@@ -168,6 +168,43 @@ TEST(CertificateTest, DecodesPemChainsAndNamesEachProblem) {
   EXPECT_EQ(message(tail, 3), "certificate 0 is not valid base64");
 }
 
+TEST(CertificateTest, PemBodiesAreRecognisedByTheirText) {
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key,
+                           PrivateKey::Generate(KeyType::kEcdsaP256));
+  std::vector<uint8_t> der = SelfSigned(key);
+  const std::string b64 = Base64Encode(der);
+  ASSERT_EQ(b64.size() % 4, 0u);
+  EXPECT_EQ(b64.find_first_of("\n\r "), std::string::npos);
+
+  std::string chain = Pem(der) + Pem(der);
+  MRA_ASSERT_OK_AND_ASSIGN(auto bodies, SplitPemCertificates(chain, 2));
+  ASSERT_EQ(bodies.size(), 2u);
+  MRA_ASSERT_OK_AND_ASSIGN(auto decoded, DecodePemBody(bodies[1], 1));
+  EXPECT_EQ(decoded, der);
+  // PEM's 64-column lines, other wrapping and CRLF all match the one line.
+  EXPECT_TRUE(PemBodyIs(bodies[0], b64));
+  std::string rewrapped = "\r\n";
+  for (size_t i = 0; i < b64.size(); i += 76) {
+    rewrapped += b64.substr(i, 76) + "\r\n";
+  }
+  EXPECT_TRUE(PemBodyIs(rewrapped, b64));
+  MRA_ASSERT_OK_AND_ASSIGN(decoded, DecodePemBody(rewrapped, 0));
+  EXPECT_EQ(decoded, der);
+  // Any other text is not the certificate.
+  std::string changed = rewrapped;
+  changed[10] = changed[10] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(PemBodyIs(changed, b64));
+  EXPECT_FALSE(PemBodyIs(rewrapped + "AAAA", b64));
+  EXPECT_FALSE(PemBodyIs(rewrapped.substr(0, rewrapped.size() - 8), b64));
+  EXPECT_FALSE(PemBodyIs("", b64));
+  EXPECT_FALSE(PemBodyIs("\n", ""));  // Nothing is known.
+  EXPECT_EQ(DecodePemBody("\n", 3).status().message(),
+            "certificate 3 is not valid base64");
+  EXPECT_EQ(Base64Encode({}), "");
+  EXPECT_EQ(SplitPemCertificates(chain, 1).status().message(),
+            "more than 1 certificates");
+}
+
 // Curves without a built-in template go through EVP_PKEY_fromdata.
 TEST(CertificateTest, OtherNamedCurvesBuildThroughFromdata) {
   EvpPkeyPtr p521(EVP_EC_gen("secp521r1"));

@@ -15,6 +15,7 @@
 #include "mra/base/clock.h"
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
+#include "mra/crypto/certificate.h"
 #include "mra/crypto/digest.h"
 #include "mra/crypto/signature.h"
 #include "mra/sgx/verify.h"
@@ -309,6 +310,7 @@ VerifyCollateralSignatures(const collateral::Collateral& c,
   }
   rep->pck_ca = internal::UpRef(const_cast<X509*>(pck_ca));  // NOLINT
   rep->pck_ca_der = internal::DerOf(pck_ca);
+  rep->pck_ca_base64 = crypto::Base64Encode(rep->pck_ca_der);
   rep->pck_crl = internal::UpRef(c.pck_crl.get());
   rep->root_crl = internal::UpRef(c.root_ca_crl.get());
   // Sort the revocation lists now (OpenSSL does it lazily on first lookup).

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -70,38 +71,59 @@ absl::Status CheckWindow(const X509* cert, std::string_view what,
 }
 
 // VerifyPckChain is step B (4.1.2.4.4-7) and the SGX extension. The PCK CA
-// and root are compared by DER with the collateral's, so the usual quote
-// only parses its leaf; verified leaves are memoised per collateral.
+// and root are recognised by their PEM text (else by DER) as the
+// collateral's, so the usual quote only decodes and parses its leaf;
+// verified leaves are memoised per collateral.
 absl::StatusOr<std::shared_ptr<const internal::VerifiedLeaf>> VerifyPckChain(
     const ParsedQuote& q, const CollateralRep& rep, absl::Time now) {
   MRA_ASSIGN_OR_RETURN(
-      std::vector<std::vector<uint8_t>> ders,
-      internal::DecodePemChain(q.signature.pck_chain_pem, kPckChainField));
-  if (ders.size() != 3) {
+      std::vector<std::string_view> pems,
+      internal::SplitPemChain(q.signature.pck_chain_pem, kPckChainField));
+  if (pems.size() != 3) {
     return Failure(VerifyFailure::kQuoteMalformed,
                    StrCat(kPckChainField,
                           ": expected 3 certificates (PCK leaf, PCK CA, "
                           "root), got ",
-                          ders.size()));
+                          pems.size()));
   }
-
-  // The root: byte-identical to the collateral's (pinned) root.
-  crypto::Sha256Digest root_fp = crypto::Sha256(ders[2]);
+  // Decoded in index order, so the first bad one is reported.
+  std::array<std::vector<uint8_t>, 3> ders;
+  MRA_ASSIGN_OR_RETURN(ders[0],
+                       internal::DecodePemBody(pems[0], 0, kPckChainField));
+  bool known_ca = crypto::PemBodyIs(pems[1], rep.pck_ca_base64);
+  if (!known_ca) {
+    MRA_ASSIGN_OR_RETURN(ders[1],
+                         internal::DecodePemBody(pems[1], 1, kPckChainField));
+    known_ca = ders[1] == rep.pck_ca_der;
+  }
   const TrustedRoot* found = nullptr;
   for (const TrustedRoot& r : rep.store->roots()) {
-    if (r.fingerprint == root_fp) {
+    if (crypto::PemBodyIs(pems[2], r.der_base64)) {
       found = &r;
     }
   }
+
+  // The root: byte-identical to the collateral's (pinned) root.
   if (found == nullptr) {
-    absl::StatusOr<crypto::X509Ptr> root =
-        internal::ParseDer(ders[2], StrCat(kPckChainField, "[2]"));
-    return Failure(
-        VerifyFailure::kRootCaUntrusted,
-        StrCat(kPckChainField, "[2] '",
-               root.ok() ? internal::OneLine(X509_get_subject_name(root->get()))
-                         : "(undecodable)",
-               "' (sha256 ", HexEncode(root_fp), ") is not a trusted root"));
+    MRA_ASSIGN_OR_RETURN(ders[2],
+                         internal::DecodePemBody(pems[2], 2, kPckChainField));
+    crypto::Sha256Digest root_fp = crypto::Sha256(ders[2]);
+    for (const TrustedRoot& r : rep.store->roots()) {
+      if (r.fingerprint == root_fp) {
+        found = &r;
+      }
+    }
+    if (found == nullptr) {
+      absl::StatusOr<crypto::X509Ptr> root =
+          internal::ParseDer(ders[2], StrCat(kPckChainField, "[2]"));
+      return Failure(
+          VerifyFailure::kRootCaUntrusted,
+          StrCat(
+              kPckChainField, "[2] '",
+              root.ok() ? internal::OneLine(X509_get_subject_name(root->get()))
+                        : "(undecodable)",
+              "' (sha256 ", HexEncode(root_fp), ") is not a trusted root"));
+    }
   }
   if (found != rep.root) {
     return Failure(VerifyFailure::kRootCaUntrusted,
@@ -111,7 +133,6 @@ absl::StatusOr<std::shared_ptr<const internal::VerifiedLeaf>> VerifyPckChain(
 
   // The PCK CA: verified with the collateral when it is the PCK CRL's issuer
   // certificate (the usual case); otherwise verified here.
-  const bool known_ca = ders[1] == rep.pck_ca_der;
   crypto::Sha256Digest leaf_fp = crypto::Sha256(ders[0]);
   if (known_ca) {
     if (std::shared_ptr<const internal::VerifiedLeaf> leaf =

@@ -12,6 +12,7 @@
 
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
+#include "mra/crypto/certificate.h"
 #include "mra/collateral/collateral.h"
 #include "mra/sgx/verify.h"
 
@@ -39,6 +40,7 @@ absl::StatusOr<TrustedRoot> MakeRoot(crypto::X509Ptr cert, bool simulation) {
   MRA_ASSIGN_OR_RETURN(crypto::Sha256Digest fp,
                        internal::DerFingerprint(cert.get()));
   TrustedRoot root;
+  root.der_base64 = crypto::Base64Encode(internal::DerOf(cert.get()));
   root.cert = std::move(cert);
   root.key = *std::move(key);
   root.fingerprint = fp;
@@ -113,6 +115,13 @@ absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::Create(
 }
 
 const TrustedRoot* TrustStore::FindByCert(const X509* cert) const {
+  // Collateral parsing hands out the process-wide Intel root, the very X509
+  // this store holds: no need to encode and hash it.
+  for (const TrustedRoot& r : roots_) {
+    if (r.cert.get() == cert) {
+      return &r;
+    }
+  }
   absl::StatusOr<crypto::Sha256Digest> fp = internal::DerFingerprint(cert);
   if (!fp.ok()) {
     return nullptr;

@@ -353,6 +353,83 @@ TEST(VerifyRealTest, QuoteChainingToAnotherRootIsUntrusted) {
               FailsWith(VerifyFailure::kCrlExpired));
 }
 
+// EditPemBody applies `edit` to the base64 body of certificate `index` in a
+// PEM chain.
+std::string EditPemBody(std::string pem, size_t index,
+                        void (*edit)(std::string*)) {
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  size_t begin = 0;
+  for (size_t i = 0; i <= index; ++i) {
+    begin = pem.find(kBegin, i == 0 ? 0 : begin + 1);
+    EXPECT_NE(begin, std::string::npos);
+  }
+  begin += kBegin.size();
+  size_t end = pem.find("-----END CERTIFICATE-----", begin);
+  std::string body = pem.substr(begin, end - begin);
+  edit(&body);
+  return pem.replace(begin, end - begin, body);
+}
+
+void Rewrap(std::string* body) {  // 76 columns, CRLF.
+  std::string flat;
+  for (char c : *body) {
+    if (c != '\n' && c != '\r') {
+      flat += c;
+    }
+  }
+  *body = "\r\n";
+  for (size_t i = 0; i < flat.size(); i += 76) {
+    *body += flat.substr(i, 76) + "\r\n";
+  }
+}
+
+void FlipSignatureChar(std::string* body) {  // In the trailing signature.
+  size_t at = body->find_last_not_of("=\r\n") - 20;
+  (*body)[at] = (*body)[at] == 'A' ? 'B' : 'A';
+}
+
+// The verifier recognises the quote's PCK CA and root by their PEM text, and
+// falls back to comparing DER: other line wrapping changes nothing, and any
+// other text is verified as a different certificate.
+TEST(VerifyRealTest, PckChainIsJudgedByItsDerNotItsText) {
+  auto col = LoadCollateral(kSgx);
+  ASSERT_THAT(col, IsOk());
+  ParseOptions parse;
+  parse.trailing = TrailingBytes::kAny;
+  MRA_ASSERT_OK_AND_ASSIGN(ParsedQuote q, ParseQuote(LoadQuote(kSgx), parse));
+  MRA_ASSERT_OK_AND_ASSIGN(VerificationResult want,
+                           VerifyQuote(q, *col, {}, Now(kSgx)));
+
+  ParsedQuote rewrapped = q;
+  for (size_t i = 0; i < 3; ++i) {
+    rewrapped.signature.pck_chain_pem =
+        EditPemBody(rewrapped.signature.pck_chain_pem, i, Rewrap);
+  }
+  ASSERT_NE(rewrapped.signature.pck_chain_pem, q.signature.pck_chain_pem);
+  MRA_ASSERT_OK_AND_ASSIGN(VerificationResult got,
+                           VerifyQuote(rewrapped, *col, {}, Now(kSgx)));
+  EXPECT_EQ(got.status, want.status);
+  EXPECT_EQ(got.advisory_ids, want.advisory_ids);
+
+  ParsedQuote other_ca = q;
+  other_ca.signature.pck_chain_pem =
+      EditPemBody(q.signature.pck_chain_pem, 1, FlipSignatureChar);
+  EXPECT_THAT(VerifyQuote(other_ca, *col, {}, Now(kSgx)),
+              FailsWith(VerifyFailure::kCertChainInvalid));
+  ParsedQuote other_root = q;
+  other_root.signature.pck_chain_pem =
+      EditPemBody(q.signature.pck_chain_pem, 2, FlipSignatureChar);
+  EXPECT_THAT(VerifyQuote(other_root, *col, {}, Now(kSgx)),
+              FailsWith(VerifyFailure::kRootCaUntrusted));
+  ParsedQuote bad_base64 = q;
+  bad_base64.signature.pck_chain_pem = EditPemBody(
+      q.signature.pck_chain_pem, 1, [](std::string* b) { (*b)[30] = '*'; });
+  auto bad = VerifyQuote(bad_base64, *col, {}, Now(kSgx));
+  EXPECT_THAT(bad, FailsWith(VerifyFailure::kQuoteMalformed));
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("quote.pck_chain: certificate 1 is not valid base64"));
+}
+
 TEST(VerifyRealTest, CollateralWindowsAtTheirEdges) {
   auto col = LoadCollateral(kSgx);
   ASSERT_THAT(col, IsOk());

@@ -186,15 +186,26 @@ absl::StatusOr<crypto::Sha256Digest> DerFingerprint(const X509* cert) {
   return fp;
 }
 
-absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemChain(
+absl::StatusOr<std::vector<std::string_view>> SplitPemChain(
     std::string_view pem, std::string_view field) {
-  absl::StatusOr<std::vector<std::vector<uint8_t>>> ders =
-      crypto::DecodePemCertificates(pem, collateral::kMaxChainCerts);
-  if (!ders.ok()) {
+  absl::StatusOr<std::vector<std::string_view>> bodies =
+      crypto::SplitPemCertificates(pem, collateral::kMaxChainCerts);
+  if (!bodies.ok()) {
     return Failure(VerifyFailure::kQuoteMalformed,
-                   StrCat(field, ": ", ToStd(ders.status().message())));
+                   StrCat(field, ": ", ToStd(bodies.status().message())));
   }
-  return ders;
+  return bodies;
+}
+
+absl::StatusOr<std::vector<uint8_t>> DecodePemBody(std::string_view body,
+                                                   size_t index,
+                                                   std::string_view field) {
+  absl::StatusOr<std::vector<uint8_t>> der = crypto::DecodePemBody(body, index);
+  if (!der.ok()) {
+    return Failure(VerifyFailure::kQuoteMalformed,
+                   StrCat(field, ": ", ToStd(der.status().message())));
+  }
+  return der;
 }
 
 absl::StatusOr<crypto::X509Ptr> ParseDer(std::span<const uint8_t> der,

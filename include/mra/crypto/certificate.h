@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +32,27 @@ namespace mra::crypto {
 // problem and the certificate index otherwise.
 absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemCertificates(
     std::string_view pem, size_t max_certs);
+
+// SplitPemCertificates is DecodePemCertificates without the decoding: it
+// returns each block's base64 body (views into `pem`), for callers that can
+// recognise a known certificate by its text and skip decoding it. The same
+// errors, except that the bodies are not checked.
+absl::StatusOr<std::vector<std::string_view>> SplitPemCertificates(
+    std::string_view pem, size_t max_certs);
+
+// DecodePemBody decodes one body from SplitPemCertificates; `index` names it
+// in the error ("certificate N is not valid base64").
+absl::StatusOr<std::vector<uint8_t>> DecodePemBody(std::string_view body,
+                                                   size_t index);
+
+// PemBodyIs reports whether `body` equals `base64` (one line, as
+// Base64Encode writes it) once line breaks, spaces and tabs are skipped: then
+// it decodes to the same bytes, and a known certificate need not be decoded.
+// False when `base64` is empty.
+bool PemBodyIs(std::string_view body, std::string_view base64);
+
+// Base64Encode is `bytes` in one line of standard, padded base64.
+std::string Base64Encode(std::span<const uint8_t> bytes);
 
 // ParseCertificateDer parses one DER certificate that must consume `der`
 // exactly, without decoding its public key. kInvalidArgument otherwise, with

@@ -106,6 +106,8 @@ struct TrustedRoot {
   crypto::X509Ptr cert;
   crypto::EvpPkeyPtr key;              // cert's public key, decoded once.
   crypto::Sha256Digest fingerprint{};  // SHA-256 of the DER certificate.
+  std::string der_base64;  // The DER as one line of base64: quotes carry
+                           // the root as PEM, recognised without decoding.
   std::string subject;                 // One-line subject, for messages.
   // simulation is true for every root other than the pinned Intel root.
   bool simulation = false;

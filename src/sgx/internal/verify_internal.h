@@ -95,6 +95,7 @@ struct CollateralRep {
   crypto::X509Ptr pck_ca;  // The PCK CRL's issuer (verified to the root).
   crypto::EvpPkeyPtr pck_ca_key;
   std::vector<uint8_t> pck_ca_der;
+  std::string pck_ca_base64;  // pck_ca_der on one line (crypto::PemBodyIs).
   crypto::X509CrlPtr pck_crl;
   crypto::X509CrlPtr root_crl;
 
@@ -156,11 +157,17 @@ absl::StatusOr<crypto::EvpPkeyPtr> PublicKeyOf(const X509* cert,
 // IsRevoked reports whether `cert`'s serial is listed in `crl`.
 bool IsRevoked(const X509_CRL* crl, const X509* cert);
 
-// DecodePemChain base64-decodes 1..kMaxChainCerts concatenated PEM
-// certificates to DER without parsing them (whitespace and NULs allowed
-// between blocks, nothing else). kQuoteMalformed naming `field` otherwise.
-absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemChain(
+// SplitPemChain returns the base64 bodies of 1..kMaxChainCerts concatenated
+// PEM certificates (whitespace and NULs allowed between blocks, nothing
+// else), without decoding them. kQuoteMalformed naming `field` otherwise.
+absl::StatusOr<std::vector<std::string_view>> SplitPemChain(
     std::string_view pem, std::string_view field);
+
+// DecodePemBody decodes body `index` of SplitPemChain. kQuoteMalformed naming
+// `field` when it is not valid base64.
+absl::StatusOr<std::vector<uint8_t>> DecodePemBody(std::string_view body,
+                                                   size_t index,
+                                                   std::string_view field);
 
 // ParseDer parses one DER certificate, requiring exact consumption.
 // kQuoteMalformed naming `field` otherwise.
