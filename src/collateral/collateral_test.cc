@@ -1,7 +1,6 @@
 #include "mra/collateral/collateral.h"
 
 #include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include <openssl/x509.h>
 
 #include "mra/base/file.h"
 #include "mra/base/hex.h"

@@ -279,8 +279,7 @@ absl::Status ParseConfiguration(std::span<const uint8_t> der,
     std::optional<bool> PckConfiguration::*member;
   };
   const Flag flags[] = {
-      {1, "configuration.dynamicPlatform",
-       &PckConfiguration::dynamic_platform},
+      {1, "configuration.dynamicPlatform", &PckConfiguration::dynamic_platform},
       {2, "configuration.cachedKeys", &PckConfiguration::cached_keys},
       {3, "configuration.smtEnabled", &PckConfiguration::smt_enabled},
   };

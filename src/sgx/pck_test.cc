@@ -128,8 +128,8 @@ TEST(PckExtensionTest, UnknownTopLevelEntryIsIgnored) {
   Parts p;
   p.extra.push_back(Pair({99}, Octets(3, 1)));
   // OIDs are compared as content octets: a long unknown one is ignored too.
-  p.extra.push_back(Pair({99, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14},
-                         Octets(1, 1)));
+  p.extra.push_back(
+      Pair({99, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}, Octets(1, 1)));
   EXPECT_THAT(ParsePckExtension(p.Encode()), IsOk());
 }
 

@@ -118,11 +118,11 @@ absl::StatusOr<std::shared_ptr<const internal::VerifiedLeaf>> VerifyPckChain(
           internal::ParseDer(ders[2], StrCat(kPckChainField, "[2]"));
       return Failure(
           VerifyFailure::kRootCaUntrusted,
-          StrCat(
-              kPckChainField, "[2] '",
-              root.ok() ? internal::OneLine(X509_get_subject_name(root->get()))
-                        : "(undecodable)",
-              "' (sha256 ", HexEncode(root_fp), ") is not a trusted root"));
+          StrCat(kPckChainField, "[2] '",
+                 root.ok()
+                     ? internal::OneLine(X509_get_subject_name(root->get()))
+                     : "(undecodable)",
+                 "' (sha256 ", HexEncode(root_fp), ") is not a trusted root"));
     }
   }
   if (found != rep.root) {

@@ -12,8 +12,8 @@
 
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
-#include "mra/crypto/certificate.h"
 #include "mra/collateral/collateral.h"
+#include "mra/crypto/certificate.h"
 #include "mra/sgx/verify.h"
 
 namespace mra::sgx {
