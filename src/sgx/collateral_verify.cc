@@ -62,13 +62,12 @@ absl::StatusOr<const TrustedRoot*> VerifyIssuerChain(
     const bool by_root = i + 1 >= num_non_root;
     const X509* issuer =
         i + 1 < chain.size() ? chain[i + 1].get() : root->cert.get();
-    bool seen = false;
-    for (const auto& [cert, by] : *verified) {
-      // Interned certificates usually compare equal by address.
-      seen = seen ||
-             ((cert == chain[i].get() || X509_cmp(cert, chain[i].get()) == 0) &&
-              (by == issuer || X509_cmp(by, issuer) == 0));
-    }
+    // Collateral parsing interns certificates, so a repeated link is the
+    // same pair of objects (X509_cmp would cache every extension and a SHA-1
+    // of each certificate); any other repeat is merely verified again.
+    const bool seen = std::find(verified->begin(), verified->end(),
+                                std::pair<const X509*, const X509*>(
+                                    chain[i].get(), issuer)) != verified->end();
     if (!seen) {
       crypto::EvpPkeyPtr issuer_key;
       if (!by_root) {

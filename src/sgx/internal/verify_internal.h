@@ -144,7 +144,8 @@ absl::StatusOr<crypto::EvpPkeyPtr> PublicKeyOf(const X509* cert,
                                          EVP_PKEY* issuer_key,
                                          std::string_view what);
 
-// CheckIsCa requires the basic constraints CA flag. kCertChainInvalid.
+// CheckIsCa requires basicConstraints with cA TRUE and, when keyUsage is
+// present, keyCertSign. kCertChainInvalid saying which is missing.
 [[nodiscard]] absl::Status CheckIsCa(const X509* cert, std::string_view what);
 
 // CheckCrlIssuedBy verifies the CRL's issuer name and signature against
