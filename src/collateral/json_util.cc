@@ -6,6 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "mra/base/clock.h"
 #include "mra/base/hex.h"
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
@@ -273,14 +274,12 @@ absl::StatusOr<uint64_t> Unsigned(const JsonValue& j, std::string_view key,
 absl::StatusOr<absl::Time> Time(const JsonValue& j, std::string_view key,
                                 std::string_view path) {
   MRA_ASSIGN_OR_RETURN(std::string_view s, String(j, key, path));
-  absl::Time t;
-  std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full,
-                       absl::string_view(s.data(), s.size()), &t, &err)) {
+  std::optional<absl::Time> t = ParseRfc3339(s);
+  if (!t.has_value()) {
     return Malformed(StrCat(path, ".", key),
                      StrCat("'", s, "' is not an RFC 3339 date-time"));
   }
-  return t;
+  return *t;
 }
 
 absl::Status HexBytes(const JsonValue& j, std::string_view key,

@@ -6,7 +6,9 @@
 
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/time/time.h"
 
@@ -35,5 +37,11 @@ class FixedClock final : public Clock {
 
 // FormatRfc3339Utc renders `t` as "2030-01-02T03:04:05Z" (seconds precision).
 std::string FormatRfc3339Utc(absl::Time t);
+
+// ParseRfc3339 reads an RFC 3339 date-time exactly as absl::ParseTime with
+// absl::RFC3339_full does (offsets, fractional seconds), nullopt when that
+// refuses it. The usual "2030-01-02T03:04:05Z" is read without absl's
+// general format machinery: collateral carries dozens of such dates.
+std::optional<absl::Time> ParseRfc3339(std::string_view text);
 
 }  // namespace mra
