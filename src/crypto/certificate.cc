@@ -195,15 +195,34 @@ bool PemBodyIs(std::string_view body, std::string_view base64) {
   if (base64.empty()) {
     return false;  // Nothing is known: an empty body is not a certificate.
   }
+  // Line by line (memchr finds the breaks): a line usually is the next
+  // stretch of `base64` verbatim; one that is not is compared character by
+  // character, skipping spaces, tabs and CRs.
   size_t next = 0;
-  for (char c : body) {
-    if (c == '\n' || c == '\r' || c == ' ' || c == '\t') {
-      continue;
+  size_t i = 0;
+  while (i < body.size()) {
+    size_t nl = body.find('\n', i);
+    if (nl == std::string_view::npos) {
+      nl = body.size();
     }
-    if (next == base64.size() || base64[next] != c) {
-      return false;
+    std::string_view line = body.substr(i, nl - i);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
     }
-    ++next;
+    if (base64.compare(next, line.size(), line) == 0) {
+      next += line.size();
+    } else {
+      for (char c : line) {
+        if (c == ' ' || c == '\t' || c == '\r') {
+          continue;
+        }
+        if (next == base64.size() || base64[next] != c) {
+          return false;
+        }
+        ++next;
+      }
+    }
+    i = nl + 1;
   }
   return next == base64.size();
 }

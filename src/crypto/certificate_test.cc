@@ -188,6 +188,12 @@ TEST(CertificateTest, PemBodiesAreRecognisedByTheirText) {
     rewrapped += b64.substr(i, 76) + "\r\n";
   }
   EXPECT_TRUE(PemBodyIs(rewrapped, b64));
+  const std::string spaced = b64.substr(0, 10) + " \t" + b64.substr(10, 30) +
+                             "\r \n" + b64.substr(40);
+  EXPECT_TRUE(PemBodyIs(spaced, b64));
+  std::string spaced_changed = spaced;
+  spaced_changed[13] = spaced_changed[13] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(PemBodyIs(spaced_changed, b64));
   MRA_ASSERT_OK_AND_ASSIGN(decoded, DecodePemBody(rewrapped, 0));
   EXPECT_EQ(decoded, der);
   // Any other text is not the certificate.

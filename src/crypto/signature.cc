@@ -3,6 +3,9 @@
 #include <openssl/ecdsa.h>
 #include <openssl/rsa.h>
 
+#include <memory>
+#include <vector>
+
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
 
@@ -103,13 +106,13 @@ absl::Status VerifyEcdsaRaw(EVP_PKEY* key, std::span<const uint8_t> data,
     BN_free(s);
     return OpenSslError("ECDSA_SIG_set0");
   }
-  int der_len = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (der_len <= 0) {
+  unsigned char* der = nullptr;  // One encoding pass, allocated by OpenSSL.
+  const int der_len = i2d_ECDSA_SIG(sig.get(), &der);
+  std::unique_ptr<unsigned char, void (*)(unsigned char*)> der_owner(
+      der, [](unsigned char* d) { OPENSSL_free(d); });
+  if (der_len <= 0 || der == nullptr) {
     return OpenSslError("i2d_ECDSA_SIG");
   }
-  std::vector<uint8_t> der(static_cast<size_t>(der_len));
-  unsigned char* p = der.data();
-  i2d_ECDSA_SIG(sig.get(), &p);
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (ctx == nullptr) {
     return OpenSslError("EVP_MD_CTX_new");
@@ -118,8 +121,8 @@ absl::Status VerifyEcdsaRaw(EVP_PKEY* key, std::span<const uint8_t> data,
   if (EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) != 1) {
     return OpenSslError("EVP_DigestVerifyInit");
   }
-  int rc = EVP_DigestVerify(ctx.get(), der.data(), der.size(), data.data(),
-                            data.size());
+  int rc = EVP_DigestVerify(ctx.get(), der, static_cast<size_t>(der_len),
+                            data.data(), data.size());
   ClearOpenSslErrors();
   if (rc != 1) {
     return absl::UnauthenticatedError("ECDSA signature invalid");

@@ -34,12 +34,50 @@ absl::Status Bad(std::string_view field, std::string_view what) {
                      StrCat("PCK SGX extension: ", field, ": ", what));
 }
 
-void FreeSequence(ASN1_SEQUENCE_ANY* seq) {
-  sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+using AsnTypePtr =
+    std::unique_ptr<ASN1_TYPE, crypto::OpenSslDeleter<ASN1_TYPE, ASN1_TYPE_free>>;
+
+// Element is one DER element (tag, length, contents) as ASN1_get_object
+// reads it.
+struct Element {
+  int tag = 0;
+  int xclass = 0;
+  bool constructed = false;
+  std::span<const uint8_t> whole;     // Identifier, length and contents.
+  std::span<const uint8_t> contents;  // The contents octets only.
+
+  bool Is(int universal_tag, bool want_constructed) const {
+    return xclass == V_ASN1_UNIVERSAL && tag == universal_tag &&
+           constructed == want_constructed;
+  }
+};
+
+// NextElement reads the element at the front of *rest into *out and
+// advances *rest past it; false when the bytes are not one (definite-length)
+// element that fits.
+bool NextElement(std::span<const uint8_t>* rest, Element* out) {
+  if (rest->empty()) {
+    return false;
+  }
+  const unsigned char* p = rest->data();
+  long len = 0;  // NOLINT(google-runtime-int): OpenSSL's type.
+  int rc = ASN1_get_object(&p, &len, &out->tag, &out->xclass,
+                           static_cast<long>(rest->size()));  // NOLINT
+  if ((rc & 0x80) != 0 || rc == (V_ASN1_CONSTRUCTED | 1) || len < 0) {
+    crypto::ClearOpenSslErrors();  // Error, or indefinite length (not DER).
+    return false;
+  }
+  const size_t header = static_cast<size_t>(p - rest->data());
+  const size_t length = static_cast<size_t>(len);
+  if (length > rest->size() - header) {
+    return false;
+  }
+  out->constructed = (rc & V_ASN1_CONSTRUCTED) != 0;
+  out->whole = rest->first(header + length);
+  out->contents = out->whole.subspan(header);
+  *rest = rest->subspan(header + length);
+  return true;
 }
-using SequencePtr =
-    std::unique_ptr<ASN1_SEQUENCE_ANY,
-                    crypto::OpenSslDeleter<ASN1_SEQUENCE_ANY, FreeSequence>>;
 
 // Oid is an OBJECT IDENTIFIER's DER content octets, compared byte-wise: the
 // decoder sees ~35 entries per certificate, and OBJ_obj2txt on each cost
@@ -68,9 +106,26 @@ Oid SgxOid(std::initializer_list<uint8_t> arcs) {
   return oid;
 }
 
-std::string OidText(const ASN1_OBJECT* obj) {
+// DecodeOid decodes an OBJECT IDENTIFIER element (what the fast path skips
+// for the OIDs it recognises byte-wise); null when it is not a valid one.
+std::unique_ptr<ASN1_OBJECT, crypto::OpenSslDeleter<ASN1_OBJECT, ASN1_OBJECT_free>>
+DecodeOid(std::span<const uint8_t> element) {
+  const unsigned char* p = element.data();
+  ASN1_OBJECT* obj = d2i_ASN1_OBJECT(
+      nullptr, &p, static_cast<long>(element.size()));  // NOLINT
+  if (obj == nullptr || p != element.data() + element.size()) {
+    crypto::ClearOpenSslErrors();
+    ASN1_OBJECT_free(obj);
+    obj = nullptr;
+  }
+  return decltype(DecodeOid({}))(obj);
+}
+
+// OidText is the dotted form of an OBJECT IDENTIFIER element, for messages.
+std::string OidText(std::span<const uint8_t> element) {
+  auto obj = DecodeOid(element);
   char buf[96];
-  int len = OBJ_obj2txt(buf, sizeof(buf), obj, 1);
+  int len = obj == nullptr ? 0 : OBJ_obj2txt(buf, sizeof(buf), obj.get(), 1);
   crypto::ClearOpenSslErrors();
   if (len <= 0 || static_cast<size_t>(len) >= sizeof(buf)) {
     return "(unprintable OID)";
@@ -78,61 +133,81 @@ std::string OidText(const ASN1_OBJECT* obj) {
   return std::string(buf, static_cast<size_t>(len));
 }
 
-// Entry is one SEQUENCE { OID, value } of a level; `oid` (the OID's content
-// octets), `object` and `value` are owned by the EntryList it came from.
+// Entry is one SEQUENCE { OID, value } of a level. `oid_element` views the
+// caller's DER; `value` is owned by the EntryList it came from.
 struct Entry {
-  std::span<const uint8_t> oid;
-  const ASN1_OBJECT* object = nullptr;
+  std::span<const uint8_t> oid_element;  // The OID's identifier and length
+  std::span<const uint8_t> oid;          // octets, and its contents.
   const ASN1_TYPE* value = nullptr;
   bool used = false;
 };
 
-// EntryList decodes one level and keeps the OpenSSL objects alive.
+// EntryList decodes one level. The SEQUENCE framing and the OIDs are read
+// with ASN1_get_object and OIDs compared as bytes (decoding each pair with
+// d2i_ASN1_SEQUENCE_ANY built an ASN1_OBJECT per entry, looked up in
+// OpenSSL's OID table); each value is decoded with d2i_ASN1_TYPE, which keeps
+// a constructed value as its raw encoding, so nesting is bounded.
 class EntryList {
  public:
   // Decode parses `der` (a full DER SEQUENCE) into entries; `field` names the
-  // level in errors.
+  // level in errors. `der` must outlive the list.
   absl::Status Decode(std::span<const uint8_t> der, std::string_view field) {
-    SequencePtr outer;
-    if (const char* problem = ParseSequence(der, &outer)) {
-      return Bad(field, problem);
+    if (der.empty()) {
+      return Bad(field, "empty");
     }
-    int n = sk_ASN1_TYPE_num(outer.get());
-    for (int i = 0; i < n; ++i) {
-      const ASN1_TYPE* item = sk_ASN1_TYPE_value(outer.get(), i);
+    std::span<const uint8_t> rest = der;
+    Element outer;
+    if (!NextElement(&rest, &outer) || !outer.Is(V_ASN1_SEQUENCE, true)) {
+      return Bad(field, "not a DER SEQUENCE");
+    }
+    if (!rest.empty()) {
+      return Bad(field, "trailing bytes after the SEQUENCE");
+    }
+    std::span<const uint8_t> items = outer.contents;
+    for (int i = 0; !items.empty(); ++i) {
       // Built only for an error: the hot path decodes ~35 entries.
       auto where = [&] { return StrCat(field, "[", i, "]"); };
-      if (ASN1_TYPE_get(item) != V_ASN1_SEQUENCE) {
+      Element item;
+      if (!NextElement(&items, &item)) {
+        return Bad(where(), "not DER");
+      }
+      if (!item.Is(V_ASN1_SEQUENCE, true)) {
         return Bad(where(), "expected SEQUENCE { OID, value }");
       }
-      const ASN1_STRING* enc = item->value.sequence;
-      SequencePtr pair;
-      if (const char* problem = ParseSequence(
-              {ASN1_STRING_get0_data(enc),
-               static_cast<size_t>(ASN1_STRING_length(enc))},
-              &pair)) {
-        return Bad(where(), problem);
+      std::span<const uint8_t> pair = item.contents;
+      Element oid;
+      if (!NextElement(&pair, &oid)) {
+        return Bad(where(), pair.empty() ? "expected exactly an OID and a value"
+                                         : "not DER");
       }
-      if (sk_ASN1_TYPE_num(pair.get()) != 2) {
-        return Bad(where(), "expected exactly an OID and a value");
-      }
-      const ASN1_TYPE* oid = sk_ASN1_TYPE_value(pair.get(), 0);
-      if (ASN1_TYPE_get(oid) != V_ASN1_OBJECT) {
+      if (!oid.Is(V_ASN1_OBJECT, false)) {
         return Bad(where(), "first element is not an OBJECT IDENTIFIER");
       }
+      if (pair.empty()) {
+        return Bad(where(), "expected exactly an OID and a value");
+      }
+      const unsigned char* p = pair.data();
+      AsnTypePtr value(d2i_ASN1_TYPE(nullptr, &p,
+                                     static_cast<long>(pair.size())));  // NOLINT
+      if (value == nullptr) {
+        crypto::ClearOpenSslErrors();
+        return Bad(where(), "value is not DER");
+      }
+      if (p != pair.data() + pair.size()) {
+        return Bad(where(), "expected exactly an OID and a value");
+      }
       Entry e;
-      e.object = oid->value.object;
-      e.oid = {OBJ_get0_data(e.object), OBJ_length(e.object)};
-      e.value = sk_ASN1_TYPE_value(pair.get(), 1);
+      e.oid_element = oid.whole;
+      e.oid = oid.contents;
+      e.value = value.get();
       for (const Entry& other : entries_) {
         if (std::ranges::equal(other.oid, e.oid)) {
-          return Bad(where(), StrCat("duplicate entry ", OidText(e.object)));
+          return Bad(where(), StrCat("duplicate entry ", OidText(oid.whole)));
         }
       }
       entries_.push_back(e);
-      owners_.push_back(std::move(pair));
+      values_.push_back(std::move(value));
     }
-    owners_.push_back(std::move(outer));
     return absl::OkStatus();
   }
 
@@ -148,31 +223,22 @@ class EntryList {
     return nullptr;
   }
 
+  // CheckUnusedOids refuses an entry not taken by Find whose OID does not
+  // decode (recognised OIDs are valid by construction).
+  absl::Status CheckUnusedOids(std::string_view field) const {
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (!entries_[i].used && DecodeOid(entries_[i].oid_element) == nullptr) {
+        return Bad(StrCat(field, "[", i, "]"),
+                   "OBJECT IDENTIFIER does not decode");
+      }
+    }
+    return absl::OkStatus();
+  }
+
   std::vector<Entry>& entries() { return entries_; }
 
  private:
-  // ParseSequence decodes one full DER SEQUENCE into `out`; on failure it
-  // returns what is wrong (the caller names the field).
-  static const char* ParseSequence(std::span<const uint8_t> der,
-                                   SequencePtr* out) {
-    if (der.empty()) {
-      return "empty";
-    }
-    const unsigned char* p = der.data();
-    out->reset(d2i_ASN1_SEQUENCE_ANY(
-        nullptr, &p,
-        static_cast<long>(der.size())));  // NOLINT(google-runtime-int)
-    if (*out == nullptr) {
-      crypto::ClearOpenSslErrors();
-      return "not a DER SEQUENCE";
-    }
-    if (p != der.data() + der.size()) {
-      return "trailing bytes after the SEQUENCE";
-    }
-    return nullptr;
-  }
-
-  std::vector<SequencePtr> owners_;
+  std::vector<AsnTypePtr> values_;
   std::vector<Entry> entries_;
 };
 
@@ -263,7 +329,7 @@ absl::Status ParseTcb(std::span<const uint8_t> der, PckExtension* out) {
       OctetString(tcb.Find(kCpuSvn), "tcb.cpusvn", &out->cpu_svn));
   for (const Entry& e : tcb.entries()) {
     if (!e.used) {
-      return Bad("tcb", StrCat("unexpected entry ", OidText(e.object)));
+      return Bad("tcb", StrCat("unexpected entry ", OidText(e.oid_element)));
     }
   }
   return absl::OkStatus();
@@ -293,7 +359,7 @@ absl::Status ParseConfiguration(std::span<const uint8_t> der,
     }
     out->*(f.member) = e->value->value.boolean != 0;
   }
-  return absl::OkStatus();
+  return conf.CheckUnusedOids("configuration");
 }
 
 }  // namespace
@@ -335,6 +401,7 @@ absl::StatusOr<PckExtension> ParsePckExtension(std::span<const uint8_t> der) {
     MRA_RETURN_IF_ERROR(ParseConfiguration(conf, &c));
     ext.configuration = c;
   }
+  MRA_RETURN_IF_ERROR(top.CheckUnusedOids("extension"));
   return ext;
 }
 

@@ -243,6 +243,48 @@ TEST(PckExtensionTest, FramingErrors) {
   }
 }
 
+// The framing is read element by element; each way it can be wrong is named.
+TEST(PckExtensionTest, FramingProblemsAreNamed) {
+  auto message = [](const Bytes& der) {
+    absl::StatusOr<PckExtension> r = ParsePckExtension(der);
+    EXPECT_THAT(r, FailsWith(VerifyFailure::kCertificateMalformed));
+    return std::string(ToStd(r.status().message()));
+  };
+  Bytes good = Parts().Encode();
+  EXPECT_THAT(message({}), HasSubstr("extension: empty"));
+  Bytes trailing = good;
+  trailing.push_back(0);
+  EXPECT_THAT(message(trailing),
+              HasSubstr("extension: trailing bytes after the SEQUENCE"));
+  EXPECT_THAT(message(Octets(4, 0)), HasSubstr("extension: not a DER SEQUENCE"));
+  // Indefinite length is BER, not DER.
+  Bytes indefinite = {0x30, 0x80};
+  Bytes inner = Parts().ppid;
+  indefinite.insert(indefinite.end(), inner.begin(), inner.end());
+  indefinite.push_back(0);
+  indefinite.push_back(0);
+  EXPECT_THAT(message(indefinite), HasSubstr("extension: not a DER SEQUENCE"));
+  // An element running past its parent.
+  Bytes overrun = Seq({Tlv(0x30, {0x06, 0x7f, 0x01})});
+  EXPECT_THAT(message(overrun), HasSubstr("extension[0]: not DER"));
+  EXPECT_THAT(message(Seq({Seq({})})),
+              HasSubstr("extension[0]: expected exactly an OID and a value"));
+  EXPECT_THAT(message(Seq({Seq({Oid({1})})})),
+              HasSubstr("extension[0]: expected exactly an OID and a value"));
+  // The value's length claims two octets, one is there.
+  Bytes pair = Seq({Oid({1}), Tlv(0x04, {0x01, 0x02})});
+  pair.pop_back();
+  pair[1] -= 1;  // The pair's own length still matches what is left.
+  EXPECT_THAT(message(Seq({pair})),
+              HasSubstr("extension[0]: value is not DER"));
+  // An OID that is not valid DER (an arc padded with 0x80) in an entry that
+  // would otherwise be ignored.
+  Parts p;
+  p.extra.push_back(Seq({Tlv(0x06, {0x2a, 0x80, 0x01}), Octets(1, 0)}));
+  EXPECT_THAT(message(p.Encode()),
+              HasSubstr("extension[5]: OBJECT IDENTIFIER does not decode"));
+}
+
 TEST(PckExtensionTest, ForgeEncoderRoundTrips) {
   std::array<uint8_t, 16> tcb = {1, 2,  3,  4,  5,  6,  7,  8,
                                  9, 10, 11, 12, 13, 14, 15, 255};
