@@ -276,11 +276,6 @@ absl::StatusOr<EvpPkeyPtr> CertificatePublicKey(const X509* cert) {
   if (cert == nullptr) {
     return absl::InvalidArgumentError("no certificate");
   }
-  if (EVP_PKEY* decoded = X509_get0_pubkey(cert)) {
-    EVP_PKEY_up_ref(decoded);
-    return EvpPkeyPtr(decoded);
-  }
-  ClearOpenSslErrors();
   X509_PUBKEY* spki = X509_get_X509_PUBKEY(cert);
   ASN1_OBJECT* algorithm = nullptr;
   const unsigned char* bits = nullptr;
@@ -291,11 +286,18 @@ absl::StatusOr<EvpPkeyPtr> CertificatePublicKey(const X509* cert) {
     ClearOpenSslErrors();
     return absl::InvalidArgumentError("certificate has no public key");
   }
+  // EC named curves first: asking X509_get0_pubkey about a certificate from
+  // ParseCertificateDer would run (and fail) OpenSSL's decoder set-up again.
   if (OBJ_obj2nid(algorithm) == NID_X9_62_id_ecPublicKey && params != nullptr) {
     if (const char* group = EcGroupName(params)) {
       return EcPublicKeyFromPoint(group, {bits, static_cast<size_t>(bits_len)});
     }
   }
+  if (EVP_PKEY* decoded = X509_get0_pubkey(cert)) {
+    EVP_PKEY_up_ref(decoded);
+    return EvpPkeyPtr(decoded);
+  }
+  ClearOpenSslErrors();
   // Any other algorithm: OpenSSL's generic (slow) decoder on the SPKI.
   unsigned char* der = nullptr;
   int der_len = i2d_X509_PUBKEY(spki, &der);
