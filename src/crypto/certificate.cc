@@ -106,47 +106,67 @@ bool OnlyFiller(std::string_view s) {
   return true;
 }
 
-using EncodeCtxPtr =
-    std::unique_ptr<EVP_ENCODE_CTX,
-                    OpenSslDeleter<EVP_ENCODE_CTX, EVP_ENCODE_CTX_free>>;
+// kBase64Class sorts bytes into base64 characters (with '='), the
+// whitespace PEM allows between them, and everything else.
+enum Base64Class : uint8_t { kB64Invalid, kB64Char, kB64Space };
+constexpr std::array<Base64Class, 256> kBase64Class = [] {
+  std::array<Base64Class, 256> table{};
+  for (char c : std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+                                 "tuvwxyz0123456789+/=")) {
+    table[static_cast<unsigned char>(c)] = kB64Char;
+  }
+  for (char c : std::string_view(" \n\r\t")) {
+    table[static_cast<unsigned char>(c)] = kB64Space;
+  }
+  return table;
+}();
 
-// Base64Decode decodes one PEM body (lines of base64, whitespace ignored).
-// EVP_DecodeUpdate alone would stop silently at a '-' and ignore the rest,
-// so the alphabet is checked first.
+// Base64Decode decodes one PEM body (lines of base64, whitespace ignored)
+// strictly: only the alphabet, whole quanta, padding only at the end.
 bool Base64Decode(std::string_view body, std::vector<uint8_t>* out) {
   if (body.size() >= (1u << 20)) {
     return false;
   }
-  static constexpr std::array<bool, 256> kAllowed = [] {
-    std::array<bool, 256> allowed{};
-    for (char c : std::string_view(
-             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-             "+/= \n\r\t")) {
-      allowed[static_cast<unsigned char>(c)] = true;
-    }
-    return allowed;
-  }();
+  // The base64 characters, whitespace dropped, checked against the alphabet
+  // (EVP_DecodeUpdate would stop silently at a '-' and ignore the rest).
+  std::string text;
+  text.reserve(body.size());
   for (char c : body) {
-    if (!kAllowed[static_cast<unsigned char>(c)]) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (kBase64Class[u] == kB64Space) {
+      continue;
+    }
+    if (kBase64Class[u] == kB64Invalid) {
+      return false;
+    }
+    text.push_back(c);
+  }
+  // Whole quanta, and '=' only as the last one or two characters of the last
+  // one: EVP_DecodeBlock would decode a '=' anywhere as zero bits.
+  if (text.empty() || text.size() % 4 != 0) {
+    return false;
+  }
+  const size_t first_pad = text.find('=');
+  size_t pad = 0;
+  if (first_pad != std::string::npos) {
+    pad = text.size() - first_pad;
+    if (pad > 2 ||
+        text.find_first_not_of('=', first_pad) != std::string::npos) {
       return false;
     }
   }
-  out->resize((body.size() / 4 + 1) * 3 + 3);
-  EncodeCtxPtr ctx(EVP_ENCODE_CTX_new());
-  int len = 0;
-  int tail = 0;
-  bool ok = ctx != nullptr;
-  if (ok) {
-    EVP_DecodeInit(ctx.get());
-    ok = EVP_DecodeUpdate(ctx.get(), out->data(), &len,
-                          reinterpret_cast<const unsigned char*>(body.data()),
-                          static_cast<int>(body.size())) >= 0 &&
-         EVP_DecodeFinal(ctx.get(), out->data() + len, &tail) == 1 &&
-         len + tail > 0;
-  }
+  out->resize(text.size() / 4 * 3);
+  const int len = EVP_DecodeBlock(
+      out->data(), reinterpret_cast<const unsigned char*>(text.data()),
+      static_cast<int>(text.size()));
   ClearOpenSslErrors();
-  out->resize(ok ? static_cast<size_t>(len + tail) : 0);
-  return ok;
+  if (len < 0 || static_cast<size_t>(len) != out->size() ||
+      out->size() == pad) {
+    out->clear();
+    return false;
+  }
+  out->resize(out->size() - pad);  // EVP_DecodeBlock counts padding as data.
+  return true;
 }
 
 }  // namespace

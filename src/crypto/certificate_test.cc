@@ -211,6 +211,22 @@ TEST(CertificateTest, PemBodiesAreRecognisedByTheirText) {
             "more than 1 certificates");
 }
 
+TEST(CertificateTest, PemBodiesDecodeStrictly) {
+  auto decode = [](std::string_view body) -> std::string {
+    absl::StatusOr<std::vector<uint8_t>> der = DecodePemBody(body, 0);
+    return der.ok() ? std::string(der->begin(), der->end()) : "<refused>";
+  };
+  EXPECT_EQ(decode("TWFu"), "Man");
+  EXPECT_EQ(decode("\r\nTW\tE=\n"), "Ma");
+  EXPECT_EQ(decode("TQ=="), "M");
+  EXPECT_EQ(decode("TWFuTQ=="), "ManM");
+  for (std::string_view bad : std::initializer_list<std::string_view>{
+           "", " \n", "TWF", "TWFuT", "TW=u", "T===", "====", "TQ==TWFu",
+           "TQ=a", "TWFu-", std::string_view("TWFu\0", 5)}) {
+    EXPECT_EQ(decode(bad), "<refused>") << bad;
+  }
+}
+
 // Curves without a built-in template go through EVP_PKEY_fromdata.
 TEST(CertificateTest, OtherNamedCurvesBuildThroughFromdata) {
   EvpPkeyPtr p521(EVP_EC_gen("secp521r1"));
