@@ -1,9 +1,10 @@
 // Copyright The mra Authors.
 //
 // Decoding of the Intel SGX PCK certificate extension with OpenSSL's ASN.1
-// parser: every level is a SEQUENCE OF SEQUENCE { OID, value }, decoded with
-// d2i_ASN1_SEQUENCE_ANY (which keeps constructed elements as raw encodings,
-// so nesting is bounded by construction) and consumed exactly.
+// parser: every level is a SEQUENCE OF SEQUENCE { OID, value }, framed with
+// ASN1_get_object, each value decoded with d2i_ASN1_TYPE (which keeps
+// constructed values as raw encodings, so nesting is bounded by
+// construction), everything consumed exactly.
 
 #include "mra/sgx/pck.h"
 
@@ -79,9 +80,8 @@ bool NextElement(std::span<const uint8_t>* rest, Element* out) {
   return true;
 }
 
-// Oid is an OBJECT IDENTIFIER's DER content octets, compared byte-wise: the
-// decoder sees ~35 entries per certificate, and OBJ_obj2txt on each cost
-// more than the rest of the extension. Dotted text is built only for errors.
+// Oid is an OBJECT IDENTIFIER's DER contents octets: entries are matched
+// byte-wise (~35 per certificate), and dotted text is built only for errors.
 struct Oid {
   std::array<uint8_t, 12> bytes{};
   size_t len = 0;
@@ -136,8 +136,8 @@ std::string OidText(std::span<const uint8_t> element) {
 // Entry is one SEQUENCE { OID, value } of a level. `oid_element` views the
 // caller's DER; `value` is owned by the EntryList it came from.
 struct Entry {
-  std::span<const uint8_t> oid_element;  // The OID's identifier and length
-  std::span<const uint8_t> oid;          // octets, and its contents.
+  std::span<const uint8_t> oid_element;  // The whole OID element.
+  std::span<const uint8_t> oid;          // Its contents octets.
   const ASN1_TYPE* value = nullptr;
   bool used = false;
 };
