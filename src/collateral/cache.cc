@@ -2,12 +2,14 @@
 #include "mra/collateral/cache.h"
 
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include "nlohmann/json.hpp"
 #include "src/collateral/json_util.h"
 #include "src/collateral/provider_util.h"
 
+#include "mra/base/clock.h"
 #include "mra/base/file.h"
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
@@ -84,13 +86,12 @@ absl::StatusOr<CacheEntry> LoadEntry(const std::string& path,
       fields[3] != PckCaTypeName(request.ca)) {
     return BadEntry(path, "the entry is for another request");
   }
-  absl::Time fetched_at;
-  std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, fields[4], &fetched_at, &err)) {
+  std::optional<absl::Time> fetched_at = ParseRfc3339(fields[4]);
+  if (!fetched_at.has_value()) {
     return BadEntry(path, "fetched_at is not an RFC 3339 date-time");
   }
   absl::StatusOr<CacheEntry> entry =
-      MakeEntry(std::move(fields[5]), request, fetched_at);
+      MakeEntry(std::move(fields[5]), request, *fetched_at);
   if (!entry.ok()) {
     return BadEntry(path, ToStd(entry.status().message()));
   }
