@@ -6,6 +6,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "src/sgx/internal/verify_internal.h"
 #include <openssl/x509.h>
@@ -14,6 +15,7 @@
 #include "mra/base/strings.h"
 #include "mra/collateral/collateral.h"
 #include "mra/crypto/certificate.h"
+#include "mra/crypto/digest.h"
 #include "mra/sgx/verify.h"
 
 namespace mra::sgx {
@@ -37,13 +39,15 @@ absl::StatusOr<TrustedRoot> MakeRoot(crypto::X509Ptr cert, bool simulation) {
     return absl::InvalidArgumentError(
         StrCat("root '", subject, "' is not a CA certificate"));
   }
-  MRA_ASSIGN_OR_RETURN(crypto::Sha256Digest fp,
-                       internal::DerFingerprint(cert.get()));
+  const std::vector<uint8_t> der = internal::DerOf(cert.get());
+  if (der.empty()) {
+    return crypto::OpenSslError("i2d_X509");
+  }
   TrustedRoot root;
-  root.der_base64 = crypto::Base64Encode(internal::DerOf(cert.get()));
+  root.fingerprint = crypto::Sha256(der);
+  root.der_base64 = crypto::Base64Encode(der);
   root.cert = std::move(cert);
   root.key = *std::move(key);
-  root.fingerprint = fp;
   root.subject = std::move(subject);
   root.simulation = simulation;
   return root;
