@@ -255,24 +255,6 @@ std::string Base64Encode(std::span<const uint8_t> bytes) {
   return out;
 }
 
-absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemCertificates(
-    std::string_view pem, size_t max_certs) {
-  absl::StatusOr<std::vector<std::string_view>> bodies =
-      SplitPemCertificates(pem, max_certs);
-  if (!bodies.ok()) {
-    return bodies.status();
-  }
-  std::vector<std::vector<uint8_t>> out;
-  for (std::string_view body : *bodies) {
-    absl::StatusOr<std::vector<uint8_t>> der = DecodePemBody(body, out.size());
-    if (!der.ok()) {
-      return der.status();
-    }
-    out.push_back(*std::move(der));
-  }
-  return out;
-}
-
 absl::StatusOr<X509Ptr> ParseCertificateDer(std::span<const uint8_t> der) {
   const unsigned char* p = der.data();
   const long len = static_cast<long>(der.size());  // NOLINT(google-runtime-int)

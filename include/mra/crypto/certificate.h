@@ -25,23 +25,17 @@
 
 namespace mra::crypto {
 
-// DecodePemCertificates base64-decodes 1..max_certs concatenated
-// "CERTIFICATE" PEM blocks to DER without parsing them. Only whitespace and
-// NULs may surround the blocks (quotes carry a NUL-terminated chain); PEM
-// headers are refused. kInvalidArgument with a message that names the
-// problem and the certificate index otherwise.
-absl::StatusOr<std::vector<std::vector<uint8_t>>> DecodePemCertificates(
-    std::string_view pem, size_t max_certs);
-
-// SplitPemCertificates is DecodePemCertificates without the decoding: it
-// returns each block's base64 body (views into `pem`), for callers that can
-// recognise a known certificate by its text and skip decoding it. The same
-// errors, except that the bodies are not checked.
+// SplitPemCertificates returns the base64 bodies (views into `pem`) of
+// 1..max_certs concatenated "CERTIFICATE" PEM blocks, without decoding them,
+// so that callers can recognise a known certificate by its text. Only
+// whitespace and NULs may surround the blocks (quotes carry a NUL-terminated
+// chain). kInvalidArgument with a message that names the problem otherwise.
 absl::StatusOr<std::vector<std::string_view>> SplitPemCertificates(
     std::string_view pem, size_t max_certs);
 
-// DecodePemBody decodes one body from SplitPemCertificates; `index` names it
-// in the error ("certificate N is not valid base64").
+// DecodePemBody decodes one body from SplitPemCertificates strictly (PEM
+// headers and anything but base64 and whitespace are refused); `index`
+// names it in the error ("certificate N is not valid base64").
 absl::StatusOr<std::vector<uint8_t>> DecodePemBody(std::string_view body,
                                                    size_t index);
 
