@@ -19,6 +19,7 @@ namespace {
 
 using internal::JsonValue;
 using internal::Malformed;
+using internal::SkipJsonSpace;
 
 constexpr std::string_view kBeginCrl = "-----BEGIN X509 CRL-----";
 
@@ -53,17 +54,6 @@ size_t KeyIndex(std::string_view key) {
     }
   }
   return kNumBundleKeys;
-}
-
-bool IsJsonSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-size_t SkipJsonSpace(std::string_view s, size_t i) {
-  while (i < s.size() && IsJsonSpace(s[i])) {
-    ++i;
-  }
-  return i;
 }
 
 struct RawMember {

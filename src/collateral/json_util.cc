@@ -36,6 +36,14 @@ size_t StringTokenEnd(std::string_view s, size_t begin) {
   }
 }
 
+size_t SkipJsonSpace(std::string_view s, size_t i) {
+  while (i < s.size() &&
+         (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) {
+    ++i;
+  }
+  return i;
+}
+
 namespace {
 
 using simdjson::dom::element_type;

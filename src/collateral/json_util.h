@@ -38,6 +38,10 @@ absl::Status Malformed(std::string_view path, std::string_view what);
 // backslashes; npos when there is none. Contents are not checked.
 size_t StringTokenEnd(std::string_view s, size_t begin);
 
+// SkipJsonSpace returns the index of the first character at or after `i`
+// that is not JSON whitespace (space, tab, LF, CR); s.size() if none.
+size_t SkipJsonSpace(std::string_view s, size_t i);
+
 // SkipUtf8Bom drops one leading UTF-8 byte order mark, which nlohmann (our
 // parser before simdjson) skipped and simdjson refuses.
 std::string_view SkipUtf8Bom(std::string_view text);

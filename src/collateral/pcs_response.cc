@@ -70,12 +70,7 @@ class JsonScanner {
   size_t pos() const { return pos_; }
   bool AtEnd() const { return pos_ == s_.size(); }
 
-  void SkipWhitespace() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' ||
-                                s_[pos_] == '\n' || s_[pos_] == '\r')) {
-      ++pos_;
-    }
-  }
+  void SkipWhitespace() { pos_ = SkipJsonSpace(s_, pos_); }
 
   bool Consume(char c) {
     if (pos_ < s_.size() && s_[pos_] == c) {
