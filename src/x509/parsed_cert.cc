@@ -8,6 +8,7 @@
 #include <array>
 #include <ctime>
 #include <set>
+#include <utility>
 
 #include "src/x509/internal/evidence_codec.h"
 #include "src/x509/internal/oids.h"
@@ -19,6 +20,7 @@
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
 #include "mra/base/verify_failure.h"
+#include "mra/crypto/certificate.h"
 #include "mra/crypto/openssl_ptr.h"
 
 namespace mra::x509 {
@@ -262,18 +264,13 @@ absl::StatusOr<std::string> CommonName(const X509* x) {
 
 absl::StatusOr<ParsedAttestedCert> ParseDer(std::vector<uint8_t> der,
                                             absl::Time now) {
-  const unsigned char* p = der.data();
-  crypto::X509Ptr cert(
-      d2i_X509(nullptr, &p,
-               static_cast<long>(der.size())));  // NOLINT(google-runtime-int)
-  if (cert == nullptr) {
-    ClearOpenSslErrors();
-    return Malformed("DER does not parse as an X.509 certificate");
+  // Same parser as the DCAP verifier: the public key is not run through
+  // OpenSSL's generic decoders, CertificatePublicKey builds it below.
+  absl::StatusOr<crypto::X509Ptr> cert = crypto::ParseCertificateDer(der);
+  if (!cert.ok()) {
+    return Malformed(ToStd(cert.status().message()));
   }
-  if (p - der.data() != static_cast<std::ptrdiff_t>(der.size())) {
-    return Malformed("trailing bytes after the DER certificate");
-  }
-  X509* x = cert.get();
+  X509* x = cert->get();
   ParsedAttestedCert out;
   out.cert_sha256 = crypto::Sha256(der);
 
@@ -286,13 +283,13 @@ absl::StatusOr<ParsedAttestedCert> ParseDer(std::vector<uint8_t> der,
         "issuer differs from subject; attested certificates are self-signed");
   }
   MRA_ASSIGN_OR_RETURN(out.subject_common_name, CommonName(x));
-  EVP_PKEY* pkey = X509_get0_pubkey(x);
-  if (pkey == nullptr || EVP_PKEY_up_ref(pkey) != 1) {
-    ClearOpenSslErrors();
-    return Malformed("subject public key does not parse");
+  absl::StatusOr<crypto::EvpPkeyPtr> pkey = crypto::CertificatePublicKey(x);
+  if (!pkey.ok()) {
+    return Malformed(
+        StrCat("subject public key: ", ToStd(pkey.status().message())));
   }
   absl::StatusOr<crypto::PublicKey> key =
-      crypto::PublicKey::FromPkey(crypto::EvpPkeyPtr(pkey));
+      crypto::PublicKey::FromPkey(*std::move(pkey));
   if (!key.ok()) {
     ClearOpenSslErrors();
     return Malformed(

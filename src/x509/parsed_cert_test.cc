@@ -1,5 +1,6 @@
 #include "mra/x509/parsed_cert.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -95,6 +96,60 @@ TEST(ParsedCertTest, BothGramineLegacyOidSpellingsParse) {
     EXPECT_EQ(cert.expected_report_data,
               ReportDataForSpki(key.public_key().SpkiDer()));
   }
+}
+
+TEST(ParsedCertTest, EveryKeyTypeParses) {
+  // EC keys are built from the raw point; RSA and Ed25519 go through
+  // OpenSSL's generic decoder (crypto::CertificatePublicKey).
+  struct KeyCase {
+    crypto::KeyType type;
+    int rsa_bits;
+  };
+  for (KeyCase c : {KeyCase{crypto::KeyType::kEcdsaP256, 0},
+                    KeyCase{crypto::KeyType::kEcdsaP384, 0},
+                    KeyCase{crypto::KeyType::kEd25519, 0},
+                    KeyCase{crypto::KeyType::kRsa, 2048}}) {
+    absl::StatusOr<crypto::PrivateKey> key =
+        c.rsa_bits != 0 ? crypto::PrivateKey::Generate(c.type, c.rsa_bits)
+                        : crypto::PrivateKey::Generate(c.type);
+    ASSERT_THAT(key, IsOk());
+    MRA_ASSERT_OK_AND_ASSIGN(
+        ParsedAttestedCert cert,
+        Parse(Build(*key, Spec({DiceExtension(key->public_key())}))));
+    EXPECT_EQ(cert.key_type, c.type);
+    EXPECT_EQ(cert.spki_sha256, key->public_key().Fingerprint());
+  }
+}
+
+TEST(ParsedCertTest, PointOffTheCurveIsMalformed) {
+  crypto::PrivateKey key = NewKey();
+  std::vector<uint8_t> der =
+      Build(key, Spec({DiceExtension(key.public_key())}));
+  // The uncompressed P-256 point follows BIT STRING, length 66, 0 unused bits.
+  const std::vector<uint8_t> prefix = {0x03, 0x42, 0x00, 0x04};
+  auto at = std::search(der.begin(), der.end(), prefix.begin(), prefix.end());
+  ASSERT_NE(at, der.end());
+  at[4 + 63] ^= 0x01;  // Last byte of y.
+  absl::StatusOr<ParsedAttestedCert> got = Parse(der);
+  EXPECT_THAT(got, FailsWith(VerifyFailure::kCertificateMalformed));
+  EXPECT_THAT(std::string(got.status().message()),
+              HasSubstr("subject public key"));
+}
+
+TEST(ParsedCertTest, DerFramingErrorsAreNamed) {
+  crypto::PrivateKey key = NewKey();
+  std::vector<uint8_t> der =
+      Build(key, Spec({DiceExtension(key.public_key())}));
+  std::vector<uint8_t> trailing = der;
+  trailing.push_back(0x00);
+  absl::StatusOr<ParsedAttestedCert> got = Parse(trailing);
+  EXPECT_THAT(got, FailsWith(VerifyFailure::kCertificateMalformed));
+  EXPECT_THAT(std::string(got.status().message()),
+              HasSubstr("1 bytes after its DER"));
+  got = Parse(std::vector<uint8_t>(der.begin(), der.end() - 1));
+  EXPECT_THAT(got, FailsWith(VerifyFailure::kCertificateMalformed));
+  EXPECT_THAT(std::string(got.status().message()),
+              HasSubstr("does not decode as DER"));
 }
 
 TEST(ParsedCertTest, NoEvidenceExtensionIsMissing) {
