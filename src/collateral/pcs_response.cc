@@ -1,6 +1,7 @@
 // PCS/PCCS responses -> bundle pieces (see pcs_response.h).
 #include "src/collateral/pcs_response.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "nlohmann/json.hpp"
@@ -83,32 +84,25 @@ class JsonScanner {
   bool Peek(char c) const { return pos_ < s_.size() && s_[pos_] == c; }
 
   // ScanString reads a string at pos_; *out_raw is its raw contents
-  // (between the quotes, escapes not decoded).
+  // (between the quotes, escapes not decoded). Raw control characters are
+  // refused anywhere in it, as JSON requires (even after a backslash).
   bool ScanString(std::string_view* out_raw) {
-    if (!Consume('"')) {
+    if (!Peek('"')) {
       return false;
     }
-    size_t begin = pos_;
-    while (pos_ < s_.size()) {
-      char c = s_[pos_];
-      if (c == '"') {
-        *out_raw = s_.substr(begin, pos_ - begin);
-        ++pos_;
-        return true;
-      }
-      if (static_cast<unsigned char>(c) < 0x20) {
-        return false;
-      }
-      if (c == '\\') {
-        if (pos_ + 1 >= s_.size()) {
-          return false;
-        }
-        pos_ += 2;
-        continue;
-      }
-      ++pos_;
+    const size_t end = StringTokenEnd(s_, pos_);
+    if (end == std::string_view::npos) {
+      return false;
     }
-    return false;
+    std::string_view raw = s_.substr(pos_ + 1, end - pos_ - 2);
+    if (std::any_of(raw.begin(), raw.end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x20;
+        })) {
+      return false;
+    }
+    *out_raw = raw;
+    pos_ = end;
+    return true;
   }
 
   bool SkipValue(size_t depth) {

@@ -49,6 +49,25 @@ TEST(RawJsonMemberTest, RefusesAmbiguousOrUnexpectedShapes) {
   }
 }
 
+TEST(RawJsonMemberTest, StringsEndAtTheFirstUnescapedQuote) {
+  // An even run of backslashes leaves the quote unescaped; an odd run
+  // escapes it.
+  MRA_ASSERT_OK_AND_ASSIGN(
+      std::string_view raw,
+      TcbMember(R"({"tcbInfo":{"a":"x\\","b":"\\\"}"},"signature":""})"));
+  EXPECT_EQ(raw, R"({"a":"x\\","b":"\\\"}"})");
+  for (std::string_view bad : {
+           std::string_view("{\"tcbInfo\":{\"a\":\"\x01\"},"
+                            "\"signature\":\"\"}"),
+           std::string_view("{\"tcbInfo\":{\"a\":\"\\\n\"},"
+                            "\"signature\":\"\"}"),
+           std::string_view("{\"tcbInfo\":{},\"signature\":\"\\\"}"),
+       }) {
+    EXPECT_THAT(TcbMember(bad), FailsWith(VerifyFailure::kCollateralMalformed))
+        << bad;
+  }
+}
+
 TEST(RawJsonMemberTest, DepthIsBounded) {
   std::string deep = R"({"tcbInfo":)" + std::string(1000, '[') +
                      std::string(1000, ']') + R"(,"signature":""})";
