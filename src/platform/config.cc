@@ -200,6 +200,16 @@ class TableReader {
     return absl::OkStatus();
   }
 
+  absl::Status OptionalDuration(std::string_view key,
+                                std::optional<absl::Duration>* out) {
+    absl::Duration d = absl::ZeroDuration();
+    MRA_RETURN_IF_ERROR(Duration(key, &d));
+    if (d != absl::ZeroDuration()) {
+      *out = d;
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status StringList(
       std::string_view key, std::vector<std::string>* out,
       const std::function<absl::Status(const std::string&, std::string*)>&
@@ -407,6 +417,10 @@ absl::Status ParseRoot(const toml::table& root, std::string_view origin,
     }
     MRA_RETURN_IF_ERROR(r.Bool("allow_debug", &p.allow_debug));
     MRA_RETURN_IF_ERROR(r.Duration("cert_lifetime", &p.cert_lifetime));
+    MRA_RETURN_IF_ERROR(
+        r.OptionalDuration("max_collateral_age", &p.max_collateral_age));
+    MRA_RETURN_IF_ERROR(
+        r.OptionalDuration("max_evidence_age", &p.max_evidence_age));
     MRA_RETURN_IF_ERROR(r.Bool("allow_simulation", &p.allow_simulation));
     MRA_RETURN_IF_ERROR(
         r.Path("simulation_root", base_dir, &p.simulation_root));
@@ -599,6 +613,14 @@ std::string FormatDeploymentConfig(const DeploymentConfig& config) {
                 ToArray(config.policy.accepted_tcb_statuses));
   policy.insert("allow_debug", config.policy.allow_debug);
   policy.insert("cert_lifetime", DurationText(config.policy.cert_lifetime));
+  if (config.policy.max_collateral_age.has_value()) {
+    policy.insert("max_collateral_age",
+                  DurationText(*config.policy.max_collateral_age));
+  }
+  if (config.policy.max_evidence_age.has_value()) {
+    policy.insert("max_evidence_age",
+                  DurationText(*config.policy.max_evidence_age));
+  }
   policy.insert("allow_simulation", config.policy.allow_simulation);
   policy.insert("simulation_root", config.policy.simulation_root);
   root.insert("policy", std::move(policy));

@@ -89,6 +89,8 @@ path = "collateral.json"
 accepted_tcb_statuses = ["UpToDate", "SWHardeningNeeded"]
 allow_debug = true
 cert_lifetime = "15m"
+max_collateral_age = "240h"
+max_evidence_age = "2h"
 allow_simulation = true
 simulation_root = "dev/root.pem"
 
@@ -125,6 +127,8 @@ max_value_bytes = 4096
               ElementsAre("UpToDate", "SWHardeningNeeded"));
   EXPECT_TRUE(c.policy.allow_debug);
   EXPECT_EQ(c.policy.cert_lifetime, absl::Minutes(15));
+  EXPECT_EQ(c.policy.max_collateral_age, absl::Hours(240));
+  EXPECT_EQ(c.policy.max_evidence_age, absl::Hours(2));
   EXPECT_TRUE(c.policy.allow_simulation);
   EXPECT_EQ(c.policy.simulation_root, "/etc/mra/dev/root.pem");
   EXPECT_EQ(c.Service("frontend").listen, "0.0.0.0:443");
@@ -148,6 +152,7 @@ TEST(ConfigTest, FormatRoundTrips) {
 deployment = "x"
 [policy]
 cert_lifetime = "1h30m"
+max_evidence_age = "36h"
 accepted_tcb_statuses = ["OutOfDate", "UpToDate"]
 allow_simulation = true
 [services.storage]
@@ -159,6 +164,8 @@ path = "/c.json"
   MRA_ASSERT_OK_AND_ASSIGN(DeploymentConfig back, Parse(text));
   EXPECT_EQ(FormatDeploymentConfig(back), text);
   EXPECT_EQ(back.policy.cert_lifetime, absl::Minutes(90));
+  EXPECT_EQ(back.policy.max_evidence_age, absl::Hours(36));
+  EXPECT_FALSE(back.policy.max_collateral_age.has_value());
   EXPECT_EQ(back.storage.max_value_bytes, 77u);
   EXPECT_EQ(back.collateral.path, "/c.json");
   EXPECT_TRUE(back.policy.allow_simulation);
@@ -219,6 +226,10 @@ TEST(ConfigTest, WrongTypesAndValues) {
   ExpectError("[policy]\ncert_lifetime = \"soon\"\n", "expected a duration");
   ExpectError("[policy]\ncert_lifetime = \"-1h\"\n", "must be positive");
   ExpectError("[policy]\ncert_lifetime = \"1000h\"\n", "at most 720h");
+  ExpectError("[policy]\nmax_collateral_age = \"0s\"\n",
+              "policy.max_collateral_age: must be positive");
+  ExpectError("[policy]\nmax_evidence_age = \"forever\"\n",
+              "policy.max_evidence_age: expected a duration");
   ExpectError("[services.frontend]\nlisten = \"localhost\"\n",
               "services.frontend.listen: 'localhost' is not host:port");
   ExpectError("[services.frontend]\nlisten = \"a:70000\"\n",

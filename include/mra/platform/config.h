@@ -31,6 +31,8 @@
 //   accepted_tcb_statuses = ["UpToDate"]
 //   allow_debug = false
 //   cert_lifetime = "1h"           # absl duration: "90s", "1h30m"
+//   max_collateral_age = "720h"    # optional; unset: nextUpdate only
+//   max_evidence_age = "24h"       # optional; unset: the verifier default
 //   allow_simulation = false       # accept quotes of simulation_root
 //   simulation_root = "<sim_dir>/root.pem"   # read only when allowed
 //
@@ -56,6 +58,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -124,6 +127,14 @@ struct PolicyConfig {
   std::vector<std::string> accepted_tcb_statuses = {"UpToDate"};
   bool allow_debug = false;
   absl::Duration cert_lifetime = absl::Hours(1);
+  // Refuse a peer whose collateral (TCB info, QE identity, CRLs) was issued
+  // longer ago than this. Unset: only the collateral's own nextUpdate
+  // dates bound it.
+  std::optional<absl::Duration> max_collateral_age;
+  // Refuse a peer certificate (and so the evidence bound in it) issued
+  // longer ago than this, whatever validity it claims. Unset: the
+  // verifier's default (x509::PeerVerifierOptions::max_evidence_age).
+  std::optional<absl::Duration> max_evidence_age;
   // WARNING: development only. Trust quotes that chain to the development
   // root in `simulation_root` (a sim dir's root.pem, `mra sim init`) in
   // addition to Intel's. Without it, simulation quotes are refused
