@@ -292,14 +292,17 @@ absl::StatusOr<QeIdentity> internal::ParseQeIdentity(
   MRA_ASSIGN_OR_RETURN(
       uint64_t eval, Unsigned(j, "tcbEvaluationDataNumber", path, 0xffffffff));
   q.tcb_evaluation_data_number = static_cast<uint32_t>(eval);
-  // miscselect is written as a big-endian hex number.
+  // miscselect and miscselectMask hex-encode the 4 MISCSELECT bytes in the
+  // order they appear in the report, so they are read little-endian like the
+  // report's u32 (Intel QVL EnclaveReportVerifier: swapBytes of a big-endian
+  // read; @phala dcap-qvl: u32::from_le_bytes). "01000000" is bit 0.
   std::array<uint8_t, 4> misc{};
   std::array<uint8_t, 4> misc_mask{};
   MRA_RETURN_IF_ERROR(HexBytes(j, "miscselect", path, misc));
   MRA_RETURN_IF_ERROR(HexBytes(j, "miscselectMask", path, misc_mask));
   for (size_t i = 0; i < 4; ++i) {
-    q.miscselect = (q.miscselect << 8) | misc[i];
-    q.miscselect_mask = (q.miscselect_mask << 8) | misc_mask[i];
+    q.miscselect |= static_cast<uint32_t>(misc[i]) << (8 * i);
+    q.miscselect_mask |= static_cast<uint32_t>(misc_mask[i]) << (8 * i);
   }
   MRA_RETURN_IF_ERROR(HexBytes(j, "attributes", path, q.attributes));
   MRA_RETURN_IF_ERROR(HexBytes(j, "attributesMask", path, q.attributes_mask));

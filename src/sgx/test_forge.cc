@@ -393,8 +393,8 @@ absl::StatusOr<Forged> Forge(const ForgeOptions& o) {
   qe["issueDate"] = Rfc3339(now + o.qe_identity_issued);
   qe["nextUpdate"] = Rfc3339(now + o.qe_identity_next_update);
   qe["tcbEvaluationDataNumber"] = 17;
-  qe["miscselect"] = "00000000";
-  qe["miscselectMask"] = "FFFFFFFF";
+  qe["miscselect"] = o.qe_identity_miscselect;
+  qe["miscselectMask"] = o.qe_identity_miscselect_mask;
   qe["attributes"] = "11000000000000000000000000000000";
   qe["attributesMask"] = "FBFFFFFFFFFFFFFF0000000000000000";
   std::array<uint8_t, 32> identity_signer = kQeMrSigner;
@@ -469,6 +469,7 @@ absl::StatusOr<Forged> Forge(const ForgeOptions& o) {
   crypto::Sha256Digest binding = crypto::Sha256(bound);
   Report qe_report;
   qe_report.cpusvn = o.pck_tcb;
+  qe_report.miscselect = o.qe_miscselect;
   qe_report.attributes[0] = 0x11;
   qe_report.mr_enclave.fill(0x0e);
   qe_report.mr_signer = kQeMrSigner;

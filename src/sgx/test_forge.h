@@ -63,6 +63,11 @@ struct ForgeOptions {
   uint16_t qe_isv_svn = 8;
   std::string qe_level_status = "UpToDate";
   bool qe_identity_wrong_mrsigner = false;
+  // MISCSELECT of the QE report, and the QE identity's miscselect and
+  // miscselectMask hex strings (bytes in report order, as Intel serves them).
+  uint32_t qe_miscselect = 0;
+  std::string qe_identity_miscselect = "00000000";
+  std::string qe_identity_miscselect_mask = "FFFFFFFF";
 
   // Enclave.
   bool debug = false;

@@ -625,6 +625,28 @@ TEST(ForgedTest, StatusConvergesAsIntel) {
   EXPECT_EQ(r2->advisory_ids, std::vector<std::string>{"INTEL-SA-00615"});
 }
 
+TEST(ForgedTest, QeIdentityMiscselectIsInReportByteOrder) {
+  // The QE identity's miscselect / miscselectMask hex strings are the 4 bytes
+  // in the order they appear in the report (little-endian), as Intel QVL
+  // (swapBytes of the big-endian read) and @phala dcap-qvl (from_le_bytes)
+  // read them: "01000000" is MISCSELECT bit 0, "FF000000" masks the low byte.
+  ForgeOptions o;
+  o.qe_identity_miscselect = "01000000";
+  o.qe_identity_miscselect_mask = "FF000000";
+  o.qe_miscselect = 0xffffff01;  // Only the low byte is judged.
+  World w = MakeWorld(o);
+  EXPECT_EQ(w.collateral.qe_identity.miscselect, 0x00000001u);
+  EXPECT_EQ(w.collateral.qe_identity.miscselect_mask, 0x000000ffu);
+  EXPECT_THAT(VerifyWorld(w), IsOk());
+
+  o.qe_miscselect = 0x01000000;
+  World refused = MakeWorld(o);
+  auto r = VerifyWorld(refused);
+  EXPECT_THAT(r, FailsWith(VerifyFailure::kQeIdentityMismatch));
+  EXPECT_THAT(std::string(ToStd(r.status().message())),
+              HasSubstr("MISCSELECT 01000000 under mask 000000ff"));
+}
+
 TEST(ForgedTest, RealQuoteAgainstForgedCollateralIsUntrusted) {
   World w = MakeWorld({});
   // Trust both roots: the Intel-rooted quote must still not be accepted with
