@@ -31,6 +31,12 @@ using internal::Failure;
 
 constexpr std::string_view kPckChainField = "quote.pck_chain";
 
+// Intel's QE vendor id (939A7233-F79C-4CA9-940A-0DB3957F0607), the only one
+// Intel QVL accepts in the quote header.
+constexpr std::array<uint8_t, 16> kIntelQeVendorId = {
+    0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
+    0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
+
 // AttestationKey returns the P-256 public key x || y as an EVP_PKEY, memoised
 // per verified collateral (one attestation key per platform QE).
 absl::StatusOr<std::shared_ptr<EVP_PKEY>> AttestationKey(
@@ -400,6 +406,12 @@ absl::StatusOr<VerificationResult> VerifyQuote(
       q.signature.cert_data_type != kCertDataPckCertChain) {
     return Failure(VerifyFailure::kQuoteUnsupported,
                    "parsed quote has no PCK certificate chain or no body");
+  }
+  if (q.header.qe_vendor_id != kIntelQeVendorId) {
+    return Failure(
+        VerifyFailure::kQuoteUnsupported,
+        StrCat("header.qe_vendor_id ", HexEncode(q.header.qe_vendor_id),
+               " is not Intel's QE vendor id ", HexEncode(kIntelQeVendorId)));
   }
 
   // B. PCK chain, CRLs, revocation; the SGX extension.

@@ -444,9 +444,7 @@ absl::StatusOr<Forged> Forge(const ForgeOptions& o) {
   PutU32(&header, 0);
   PutU16(&header, o.qe_isv_svn);
   PutU16(&header, o.pck_pce_svn);
-  Put(&header,
-      std::array<uint8_t, 16>{0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
-                              0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07});
+  Put(&header, o.qe_vendor_id);
   PutZeros(&header, 20);
   Report body;
   body.cpusvn = o.pck_tcb;

@@ -647,6 +647,21 @@ TEST(ForgedTest, QeIdentityMiscselectIsInReportByteOrder) {
               HasSubstr("MISCSELECT 01000000 under mask 000000ff"));
 }
 
+TEST(ForgedTest, QeVendorIdMustBeIntels) {
+  // Intel QVL refuses a quote whose header QE vendor id is not Intel's
+  // (939A7233F79C4CA9940A0DB3957F0607); everything else here is valid and
+  // the id is covered by the quote signature.
+  ForgeOptions o;
+  o.qe_vendor_id[15] ^= 0x01;
+  World w = MakeWorld(o);
+  auto r = VerifyWorld(w);
+  EXPECT_THAT(r, FailsWith(VerifyFailure::kQuoteUnsupported));
+  const std::string message(ToStd(r.status().message()));
+  EXPECT_THAT(message, HasSubstr("header.qe_vendor_id"));
+  EXPECT_THAT(message, HasSubstr("939a7233f79c4ca9940a0db3957f0606"));
+  EXPECT_THAT(message, HasSubstr("939a7233f79c4ca9940a0db3957f0607"));
+}
+
 TEST(ForgedTest, RealQuoteAgainstForgedCollateralIsUntrusted) {
   World w = MakeWorld({});
   // Trust both roots: the Intel-rooted quote must still not be accepted with
