@@ -43,22 +43,29 @@ using x509::PeerVerifier;
 
 // --- Process-wide table of verified peers ------------------------------------
 
+// RememberedPeer is a handshake verdict and the verifier that gave it (which
+// rechecks it on every call).
+struct RememberedPeer {
+  PeerIdentity identity;
+  std::shared_ptr<const PeerVerifier> verifier;
+};
+
 // PeerTable remembers, for the kMaxRememberedPeers most recently used peer
 // certificates, the identity the verifier returned during the handshake.
 // Keyed by SHA-256 of the leaf PEM exactly as gRPC reports it (the same
 // string in the verification request and in the auth context).
 class PeerTable {
  public:
-  void Remember(std::string_view pem, const PeerIdentity& identity) {
+  void Remember(std::string_view pem, RememberedPeer peer) {
     const crypto::Sha256Digest key = crypto::Sha256(crypto::AsBytes(pem));
     std::lock_guard<std::mutex> lock(mu_);
     auto it = index_.find(key);
     if (it != index_.end()) {
-      it->second->second = identity;
+      it->second->second = std::move(peer);
       lru_.splice(lru_.begin(), lru_, it->second);
       return;
     }
-    lru_.emplace_front(key, identity);
+    lru_.emplace_front(key, std::move(peer));
     index_.emplace(key, lru_.begin());
     while (lru_.size() > kMaxRememberedPeers) {
       index_.erase(lru_.back().first);
@@ -66,7 +73,7 @@ class PeerTable {
     }
   }
 
-  std::optional<PeerIdentity> Find(std::string_view pem) {
+  std::optional<RememberedPeer> Find(std::string_view pem) {
     const crypto::Sha256Digest key = crypto::Sha256(crypto::AsBytes(pem));
     std::lock_guard<std::mutex> lock(mu_);
     auto it = index_.find(key);
@@ -85,7 +92,7 @@ class PeerTable {
       return h;
     }
   };
-  using Entry = std::pair<crypto::Sha256Digest, PeerIdentity>;
+  using Entry = std::pair<crypto::Sha256Digest, RememberedPeer>;
 
   std::mutex mu_;
   std::list<Entry> lru_;
@@ -144,9 +151,10 @@ std::string Claimed(std::string_view common_name) {
 // Decide runs the verifier on one leaf, remembers and logs the outcome, and
 // returns the gRPC verdict. `claimed_cn` is the leaf's subject CN, logged
 // (marked unverified) when the peer is refused.
-::grpc::Status Decide(const PeerVerifier& verifier, const std::string& pem,
-                      Side side, const std::string& target,
-                      const std::string& claimed_cn, bool allow_anonymous) {
+::grpc::Status Decide(const std::shared_ptr<const PeerVerifier>& verifier,
+                      const std::string& pem, Side side,
+                      const std::string& target, const std::string& claimed_cn,
+                      bool allow_anonymous) {
   if (pem.empty() && allow_anonymous) {
     internal::Logger().info("peer accepted: side={} anonymous=true target={}",
                             SideName(side), target);
@@ -154,14 +162,14 @@ std::string Claimed(std::string_view common_name) {
   }
   absl::StatusOr<PeerIdentity> result;
   try {
-    result = verifier.Verify(pem);
+    result = verifier->Verify(pem);
   } catch (const std::exception& e) {
     result = absl::InternalError(StrCat("peer verifier threw: ", e.what()));
   } catch (...) {
     result = absl::InternalError("peer verifier threw");
   }
   if (result.ok()) {
-    Peers().Remember(pem, *result);
+    Peers().Remember(pem, {*result, verifier});
     const PeerIdentity& id = *result;
     const spdlog::level::level_enum level =
         id.simulation ? spdlog::level::warn : spdlog::level::info;
@@ -229,7 +237,7 @@ class MraCertificateVerifier final : public ExternalCertificateVerifier {
     std::string claimed_cn = ToString(request->common_name());
     if (mode_ == VerifyMode::kInline) {
       *sync_status =
-          Decide(*verifier_, pem, side_, target, claimed_cn, allow_anonymous_);
+          Decide(verifier_, pem, side_, target, claimed_cn, allow_anonymous_);
       return true;
     }
     auto check = std::make_shared<PendingCheck>();
@@ -244,7 +252,7 @@ class MraCertificateVerifier final : public ExternalCertificateVerifier {
                    claimed_cn = std::move(claimed_cn), side = side_,
                    anonymous = allow_anonymous_] {
         ::grpc::Status verdict =
-            Decide(*verifier, pem, side, target, claimed_cn, anonymous);
+            Decide(verifier, pem, side, target, claimed_cn, anonymous);
         {
           std::lock_guard<std::mutex> lock(state->mu);
           if (check->done) {
@@ -263,7 +271,7 @@ class MraCertificateVerifier final : public ExternalCertificateVerifier {
       }
       internal::Logger().error("peer verification thread failed to start: {}",
                                e.what());
-      *sync_status = Decide(*verifier_, ToString(request->peer_cert()), side_,
+      *sync_status = Decide(verifier_, ToString(request->peer_cert()), side_,
                             ToString(request->target_name()),
                             ToString(request->common_name()), allow_anonymous_);
       return true;
@@ -300,8 +308,11 @@ class MraCertificateVerifier final : public ExternalCertificateVerifier {
   const std::shared_ptr<OffloadState> offload_;
 };
 
+// PeerFromAuthContext returns the identity the handshake of `auth`'s
+// connection established, rechecked now by the verifier that gave it (a
+// refusal is logged for `side`, the side doing the verifying).
 absl::StatusOr<PeerIdentity> PeerFromAuthContext(
-    const std::shared_ptr<const ::grpc::AuthContext>& auth) {
+    const ::grpc::AuthContext* auth, Side side) {
   if (auth == nullptr) {
     return absl::UnauthenticatedError("mra: call has no auth context");
   }
@@ -320,15 +331,66 @@ absl::StatusOr<PeerIdentity> PeerFromAuthContext(
     return VerifyError(VerifyFailure::kNoPeerCertificate,
                        "peer presented no certificate");
   }
-  std::optional<PeerIdentity> identity =
+  std::optional<RememberedPeer> peer =
       Peers().Find(std::string_view(pem.front().data(), pem.front().size()));
-  if (!identity.has_value()) {
+  if (!peer.has_value()) {
     return absl::UnauthenticatedError(
         "mra: peer certificate was not verified by mra credentials in this "
         "process (or was evicted from the peer table)");
   }
-  return *std::move(identity);
+  absl::Status recheck;
+  try {
+    recheck = peer->verifier->Recheck(peer->identity);
+  } catch (const std::exception& e) {
+    recheck = absl::InternalError(StrCat("peer verifier threw: ", e.what()));
+  } catch (...) {
+    recheck = absl::InternalError("peer verifier threw");
+  }
+  if (!recheck.ok()) {
+    std::optional<VerifyFailure> failure = GetVerifyFailure(recheck);
+    internal::Logger().warn(
+        "peer refused on call: side={} verdict={} service={} cert={} "
+        "reason={}",
+        SideName(side),
+        failure.has_value()
+            ? std::string(VerifyFailureName(*failure))
+            : StrCat("ERROR_", absl::StatusCodeToString(recheck.code())),
+        peer->identity.service, HexPrefix(peer->identity.cert_sha256, 8),
+        Clip(ToStd(recheck.message())));
+    return recheck;
+  }
+  return std::move(peer->identity);
 }
+
+// RecheckPlugin is per-call credentials that carry no metadata: gRPC runs
+// them before a client call sends anything, with the auth context of the
+// connection the call is about to use, and a refusal fails the call there.
+// That makes a client stop talking to a server that the current manifest
+// (or allow-list) no longer admits, even on a connection that server keeps
+// open.
+class RecheckPlugin final : public ::grpc::MetadataCredentialsPlugin {
+ public:
+  bool IsBlocking() const override { return false; }  // Recheck is cheap.
+  const char* GetType() const override { return "mra-recheck"; }
+
+  ::grpc::Status GetMetadata(
+      ::grpc::string_ref /*service_url*/, ::grpc::string_ref /*method_name*/,
+      const ::grpc::AuthContext& channel_auth_context,
+      std::multimap<std::string, std::string>* /*metadata*/) override {
+    absl::StatusOr<PeerIdentity> peer =
+        PeerFromAuthContext(&channel_auth_context, Side::kClient);
+    if (!peer.ok()) {
+      std::optional<VerifyFailure> failure = GetVerifyFailure(peer.status());
+      return ::grpc::Status(
+          ::grpc::StatusCode::UNAUTHENTICATED,
+          StrCat("mra: peer refused on call: ",
+                 failure.has_value()
+                     ? std::string(VerifyFailureName(*failure))
+                     : std::string(ToStd(peer.status().message()))));
+    }
+    return ::grpc::Status::OK;
+  }
+};
 
 }  // namespace
 
@@ -390,22 +452,29 @@ MakeChannelCredentials(IdentitySource* identity,
       ExternalCertificateVerifier::Create<MraCertificateVerifier>(
           std::move(verifier), Side::kClient, options.verify_mode,
           /*allow_anonymous=*/false));
-  std::shared_ptr<::grpc::ChannelCredentials> creds =
+  std::shared_ptr<::grpc::ChannelCredentials> tls_creds =
       ::grpc::experimental::TlsCredentials(tls);
-  if (creds == nullptr) {
+  std::shared_ptr<::grpc::CallCredentials> recheck =
+      ::grpc::MetadataCredentialsFromPlugin(std::make_unique<RecheckPlugin>());
+  if (tls_creds == nullptr || recheck == nullptr) {
     return absl::InternalError("gRPC refused the TLS channel credentials");
+  }
+  std::shared_ptr<::grpc::ChannelCredentials> creds =
+      ::grpc::CompositeChannelCredentials(tls_creds, recheck);
+  if (creds == nullptr) {
+    return absl::InternalError("gRPC refused the composite credentials");
   }
   return creds;
 }
 
 absl::StatusOr<PeerIdentity> PeerFromContext(
     const ::grpc::ServerContext& context) {
-  return PeerFromAuthContext(context.auth_context());
+  return PeerFromAuthContext(context.auth_context().get(), Side::kServer);
 }
 
 absl::StatusOr<PeerIdentity> PeerFromContext(
     const ::grpc::ClientContext& context) {
-  return PeerFromAuthContext(context.auth_context());
+  return PeerFromAuthContext(context.auth_context().get(), Side::kClient);
 }
 
 void SetMaxConnectionAge(::grpc::ServerBuilder& builder, absl::Duration max_age,

@@ -245,6 +245,71 @@ TEST(AttestedGrpcTest, MutualGoodPathBothSidesLearnThePeer) {
                           {"peer accepted: side=client service=storage"}));
 }
 
+// A decision that changes while a connection stays open (the manifest in
+// force, here the marker verifier's allow-list) applies to the next call on
+// that connection, on both sides, without a new handshake.
+TEST(AttestedGrpcTest, ServerRechecksTheCallerOnEveryCall) {
+  auto server_id = MakeStatic("svc:storage");
+  auto client_id = MakeStatic("svc:frontend");
+  auto server_verifier = std::make_shared<MarkerPeerVerifier>();
+  auto server = StartServer(*server_id, server_verifier);
+  ASSERT_NE(server, nullptr);
+  auto channel = NewChannel(
+      server->port,
+      ClientCreds(client_id.get(), std::make_shared<MarkerPeerVerifier>()));
+  CallResult r = Call(channel);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  EXPECT_EQ(r.reply.peer_service(), "frontend");
+  const uint64_t handshakes = server_verifier->calls();
+  const uint64_t rechecks = server_verifier->rechecks();
+  const size_t log_mark = AllLogLines().size();
+
+  server_verifier->SetAllowed({"authentication"});  // frontend revoked.
+  r = Call(channel);
+  EXPECT_EQ(r.status.error_code(), ::grpc::StatusCode::UNAUTHENTICATED)
+      << r.status.error_message();
+  EXPECT_THAT(r.status.error_message(), HasSubstr("no longer"));
+  EXPECT_EQ(server_verifier->calls(), handshakes) << "not the same connection";
+  EXPECT_GT(server_verifier->rechecks(), rechecks);
+  EXPECT_TRUE(LogContains(AllLogLines(), log_mark,
+                          {"peer refused on call: side=server",
+                           "verdict=PEER_NOT_ALLOWED", "service=frontend"}));
+
+  server_verifier->SetAllowed({});  // Readmitted by a later decision.
+  EXPECT_TRUE(Call(channel).status.ok());
+}
+
+TEST(AttestedGrpcTest, ClientStopsSendingToARevokedServer) {
+  auto server_id = MakeStatic("svc:storage");
+  auto client_id = MakeStatic("svc:frontend");
+  auto server = StartServer(*server_id, std::make_shared<MarkerPeerVerifier>());
+  ASSERT_NE(server, nullptr);
+  auto client_verifier = std::make_shared<MarkerPeerVerifier>();
+  auto channel =
+      NewChannel(server->port, ClientCreds(client_id.get(), client_verifier));
+  ASSERT_TRUE(Call(channel).status.ok());
+  EXPECT_EQ(server->service.calls(), 1);
+  const uint64_t handshakes = client_verifier->calls();
+  const size_t log_mark = AllLogLines().size();
+
+  client_verifier->SetAllowed({"authentication"});  // storage revoked.
+  CallResult r = Call(channel, "secret payload");
+  // gRPC reports a refusal by call credentials as UNAVAILABLE, like a
+  // refused handshake.
+  EXPECT_THAT(r.status.error_code(), IsRefusedCall())
+      << r.status.error_message();
+  EXPECT_THAT(r.status.error_message(), HasSubstr("PEER_NOT_ALLOWED"));
+  EXPECT_EQ(server->service.calls(), 1) << "the request reached the server";
+  EXPECT_EQ(client_verifier->calls(), handshakes) << "not the same connection";
+  EXPECT_TRUE(LogContains(AllLogLines(), log_mark,
+                          {"peer refused on call: side=client",
+                           "verdict=PEER_NOT_ALLOWED", "service=storage"}));
+
+  client_verifier->SetAllowed({});
+  EXPECT_TRUE(Call(channel).status.ok());
+  EXPECT_EQ(server->service.calls(), 2);
+}
+
 TEST(AttestedGrpcTest, ServerVerifierRefusalAbortsHandshake) {
   auto server_id = MakeStatic("svc:storage");
   auto server_verifier = std::make_shared<MarkerPeerVerifier>();

@@ -29,13 +29,19 @@
 // established at handshake time (TLS semantics): the verifier's result is
 // remembered, keyed by SHA-256 of the peer's PEM leaf, in a process-wide
 // bounded table, and looked up again from the auth context's
-// GRPC_X509_PEM_CERT_PROPERTY_NAME. We do not re-run the verifier per call:
-// with short-lived certificates, a long-lived connection's certificate
-// expires while the connection (authenticated at handshake) is still valid,
-// and a per-call re-verification would then refuse a legitimate peer. To
-// bound how long a handshake-time identity (and manifest decision) lives,
-// servers cap connection age with SetMaxConnectionAge(): clients reconnect
-// transparently and are verified again, against the current manifest.
+// GRPC_X509_PEM_CERT_PROPERTY_NAME. The certificate is not judged again per
+// call (a long-lived connection's short-lived certificate may expire while
+// the connection, authenticated at handshake, is still valid), but every
+// call does run PeerVerifier::Recheck on the remembered identity, on both
+// sides: a server's PeerFromContext() refuses a caller the manifest in
+// force no longer admits, and channel credentials carry per-call
+// credentials that fail a client call before it sends anything when the
+// server is no longer admitted (UNAVAILABLE, "mra: peer refused on call:
+// <VERDICT>"). Refusals are logged as
+//   peer refused on call: side=client verdict=PEER_NOT_ALLOWED
+//                         service=storage cert=... reason=...
+// Servers still cap connection age with SetMaxConnectionAge(), so that
+// clients reconnect and are verified again in full.
 
 #pragma once
 
@@ -118,12 +124,14 @@ MakeChannelCredentials(IdentitySource* identity,
                        const ChannelCredentialsOptions& options = {});
 
 // PeerFromContext returns the identity of the client of the current call, as
-// verified during its connection's handshake (see the file comment).
+// verified during its connection's handshake and rechecked now (see the
+// file comment).
 // @return NO_PEER_CERTIFICATE (kUnauthenticated) for an anonymous client of
 //         a kOptional server; kUnauthenticated when the call did not arrive
 //         over TLS, or its certificate was not accepted by credentials from
 //         this library in this process (or has been evicted from the table
-//         of the kMaxRememberedPeers most recently used certificates).
+//         of the kMaxRememberedPeers most recently used certificates); the
+//         Recheck failure (a VerifyFailure) when it is no longer admitted.
 absl::StatusOr<x509::PeerIdentity> PeerFromContext(
     const ::grpc::ServerContext& context);
 

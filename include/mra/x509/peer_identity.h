@@ -43,6 +43,21 @@ class PeerVerifier {
   // @return the peer's identity, or a Status carrying a VerifyFailure.
   [[nodiscard]] virtual absl::StatusOr<PeerIdentity> Verify(
       std::string_view leaf_pem) const = 0;
+
+  // Recheck re-applies to `identity`, which this verifier returned at
+  // handshake time, the decisions that can change while a connection stays
+  // open (for AttestedPeerVerifier: the manifest in force still lists the
+  // peer's measurement under the same service, has not expired, and the
+  // access policy still allows it). mra/grpc calls it on every call, before
+  // a client sends anything and before a handler learns its caller. It does
+  // not re-judge the certificate's own validity: that was fixed at the
+  // handshake (TLS semantics; servers bound connection age).
+  // @return OK, or a Status carrying a VerifyFailure. Default: OK.
+  [[nodiscard]] virtual absl::Status Recheck(
+      const PeerIdentity& identity) const {
+    (void)identity;
+    return absl::OkStatus();
+  }
 };
 
 }  // namespace mra::x509

@@ -216,6 +216,18 @@ absl::StatusOr<x509::PeerIdentity> MarkerPeerVerifier::Verify(
   return id;
 }
 
+absl::Status MarkerPeerVerifier::Recheck(
+    const x509::PeerIdentity& identity) const {
+  rechecks_.fetch_add(1);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!allowed_.empty() && allowed_.count(identity.service) == 0) {
+    return VerifyError(
+        VerifyFailure::kPeerNotAllowed,
+        StrCat("service '", identity.service, "' no longer in the allow-list"));
+  }
+  return absl::OkStatus();
+}
+
 void MarkerPeerVerifier::SetAllowed(std::set<std::string> allowed) {
   std::lock_guard<std::mutex> lock(mu_);
   allowed_ = std::move(allowed);

@@ -52,6 +52,10 @@ class MarkerPeerVerifier final : public x509::PeerVerifier {
 
   absl::StatusOr<x509::PeerIdentity> Verify(
       std::string_view leaf_pem) const override;
+  // Recheck applies the current allow-list (SetAllowed) to a remembered
+  // identity, as AttestedPeerVerifier applies the current manifest.
+  absl::Status Recheck(const x509::PeerIdentity& identity) const override;
+  uint64_t rechecks() const { return rechecks_.load(); }
 
   // SetAllowed restricts accepted services (empty set: no restriction).
   void SetAllowed(std::set<std::string> allowed);
@@ -65,6 +69,7 @@ class MarkerPeerVerifier final : public x509::PeerVerifier {
   std::set<std::string> allowed_;
   absl::Duration delay_;
   mutable std::atomic<uint64_t> calls_{0};
+  mutable std::atomic<uint64_t> rechecks_{0};
 };
 
 // CertSha256Hex returns hex SHA-256 of the DER of the first certificate in
