@@ -237,7 +237,15 @@ absl::StatusOr<x509::AppraisedEvidence> DcapEvidenceAppraiser::Appraise(
   out.tcb_status = std::string(collateral::TcbStatusName(result.status));
   out.simulation = result.simulation;
   out.report_data = result.report_data;
+  // The verdict may be reused (VerificationCache) only while Appraise would
+  // still give it: until the collateral stops verifying, the PCK leaf
+  // expires, or the collateral grows older than the policy allows.
   out.valid_until = std::min(result.collateral_not_after, pck_not_after);
+  if (options_.policy.max_collateral_age.has_value()) {
+    out.valid_until =
+        std::min(out.valid_until, result.earliest_issue_date +
+                                      *options_.policy.max_collateral_age);
+  }
   return out;
 }
 

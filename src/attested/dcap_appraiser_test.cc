@@ -143,6 +143,32 @@ TEST_F(DcapAppraiserTest, GoodSimQuote) {
   EXPECT_GE(appraiser->verifier_cache_stats().hits, 1u);
 }
 
+TEST_F(DcapAppraiserTest, VerdictIsNotReusableBeyondMaxCollateralAge) {
+  const ReportData rd = Fill(0x3c);
+  std::vector<uint8_t> quote = QuoteFrom("aged", {}, rd);
+  sgx::AppraisalPolicy policy = SimPolicy();
+  policy.max_collateral_age = absl::Hours(48);
+  auto appraiser = Appraiser(policy);
+  const absl::Time now = absl::Now();
+  MRA_ASSERT_OK_AND_ASSIGN(x509::AppraisedEvidence ev,
+                           appraiser->Appraise(quote, rd, now));
+  // The collateral was issued at or before now, so the verdict may be reused
+  // for at most 48 hours, although the collateral itself is valid longer.
+  EXPECT_GT(ev.valid_until, now);
+  EXPECT_LE(ev.valid_until, now + absl::Hours(48));
+  // Until valid_until the appraisal still accepts; just after it the policy
+  // refuses the collateral's age, so a cache that honours valid_until never
+  // serves a verdict Appraise would now refuse.
+  EXPECT_THAT(appraiser->Appraise(quote, rd, ev.valid_until - absl::Seconds(1)),
+              IsOk());
+  EXPECT_THAT(appraiser->Appraise(quote, rd, ev.valid_until + absl::Seconds(1)),
+              FailsWith(VerifyFailure::kCollateralTooOld));
+  // Without the policy limit, only the collateral's own dates bound it.
+  MRA_ASSERT_OK_AND_ASSIGN(x509::AppraisedEvidence unbounded,
+                           Appraiser(SimPolicy())->Appraise(quote, rd, now));
+  EXPECT_GT(unbounded.valid_until, now + absl::Hours(24 * 20));
+}
+
 TEST_F(DcapAppraiserTest, SimulationRefusedUnlessThePolicyAllowsIt) {
   const ReportData rd = Fill(1);
   std::vector<uint8_t> quote = QuoteFrom("sim-policy", {}, rd);

@@ -26,9 +26,11 @@
 //      kCollateralTooOld
 //   6. REPORTDATA == expected_report_data -> kKeyBindingMismatch
 // and fills x509::AppraisedEvidence from the SGX measurements, valid until
-// the earlier of the collateral's end of validity and the PCK leaf's
-// notAfter. TDX quotes verify but are refused with kQuoteUnsupported: the
-// manifest names SGX identities (MRENCLAVE/MRSIGNER) only.
+// the earliest of the collateral's end of validity, the PCK leaf's notAfter
+// and, when policy.max_collateral_age is set, the collateral's earliest issue
+// date plus that age (after which step 5 would refuse). TDX quotes verify but
+// are refused with kQuoteUnsupported: the manifest names SGX identities
+// (MRENCLAVE/MRSIGNER) only.
 //
 // Thread-safety: Appraise may be called concurrently (TLS handshakes).
 
