@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "mra/base/clock.h"
 #include "mra/base/hex.h"
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
@@ -26,6 +27,22 @@ absl::Status CheckCommon(
       options.clock == nullptr) {
     return absl::InvalidArgumentError(
         "peer verifier needs a manifest holder, an appraiser and a clock");
+  }
+  return absl::OkStatus();
+}
+
+// A manifest is loaded only before its `expires` (VerifyManifest), but a
+// service keeps it for as long as it runs: judge it again at `now`, with the
+// same rule (expired once now >= expires).
+absl::Status CheckManifestNotExpired(const manifest::Manifest& manifest,
+                                     absl::Time now) {
+  if (manifest.expires.has_value() && *manifest.expires <= now) {
+    return VerifyError(
+        VerifyFailure::kManifestExpired,
+        StrCat("manifest version ", manifest.version.value_or(0),
+               " expired at ", FormatRfc3339Utc(*manifest.expires), " (now ",
+               FormatRfc3339Utc(now),
+               "); peers are refused until a newer manifest is loaded"));
   }
   return absl::OkStatus();
 }
@@ -133,7 +150,9 @@ absl::StatusOr<PeerIdentity> AttestedPeerVerifier::Identify(
   id.simulation = evidence.simulation;
   id.manifest_version = manifest.manifest.version.value_or(0);
   id.cert_sha256 = cert.cert_sha256;
-  *out_expires = std::min(cert.not_after, evidence.valid_until);
+  *out_expires =
+      std::min({cert.not_after, evidence.valid_until,
+                manifest.manifest.expires.value_or(absl::InfiniteFuture())});
   return id;
 }
 
@@ -153,6 +172,8 @@ absl::StatusOr<PeerIdentity> AttestedPeerVerifier::Verify(
   }
   const absl::Time now = options_.clock->Now();
   ManifestHolder::Snapshot manifest = manifests_->Get();
+  // Before the cache: a cached identity must not outlive its manifest.
+  MRA_RETURN_IF_ERROR(CheckManifestNotExpired(manifest->manifest, now));
   MRA_ASSIGN_OR_RETURN(std::vector<uint8_t> der,
                        CertificateToDer(crypto::AsBytes(leaf_pem)));
 

@@ -9,6 +9,7 @@
 #include "src/x509/internal/evidence_codec.h"
 #include "src/x509/test_fakes.h"
 
+#include "mra/base/clock.h"
 #include "mra/base/hex.h"
 #include "mra/base/status.h"
 #include "mra/testing/status_matchers.h"
@@ -459,6 +460,39 @@ TEST_F(PeerVerifierTest, ConcurrentVerifyAndManifestReload) {
     t.join();
   }
   EXPECT_EQ(failures.load(), 0);
+}
+
+// ManifestText(version) with `expires` added.
+std::string ExpiringManifestText(uint64_t version, absl::Time expires) {
+  return "expires = " + FormatRfc3339Utc(expires) + "\n" +
+         ManifestText(version);
+}
+
+TEST_F(PeerVerifierTest, ManifestThatExpiresWhileRunningIsRefused) {
+  ASSERT_THAT(manifests_->Replace(MakeManifest(
+                  ExpiringManifestText(3, TestNow() + absl::Hours(1)))),
+              IsOk());
+  const std::string pem =
+      Creds("frontend", EvidenceFormat::kTcgDiceTaggedEvidence, absl::Hours(4))
+          .cert_pem;
+  auto uncached = Server();
+  auto cached = Server(/*cached=*/true);
+  ASSERT_THAT(uncached->Verify(pem), IsOk());
+  ASSERT_THAT(cached->Verify(pem), IsOk());  // Warms the cache.
+  ASSERT_THAT(cached->Verify(pem), IsOk());
+  EXPECT_EQ(cache_->stats().hits, 1u);
+
+  clock_.Advance(absl::Hours(2));
+  EXPECT_THAT(uncached->Verify(pem),
+              FailsWith(VerifyFailure::kManifestExpired));
+  EXPECT_THAT(cached->Verify(pem), FailsWith(VerifyFailure::kManifestExpired));
+  EXPECT_THAT(Client("storage", /*cached=*/true)->Verify(Cert("storage")),
+              FailsWith(VerifyFailure::kManifestExpired));
+  EXPECT_EQ(cache_->stats().hits, 1u);
+  // Exactly at `expires` the manifest is already expired (as VerifyManifest
+  // judges it).
+  clock_.Set(TestNow() + absl::Hours(1));
+  EXPECT_THAT(cached->Verify(pem), FailsWith(VerifyFailure::kManifestExpired));
 }
 
 TEST(ManifestHolderTest, ReplaceRefusesNull) {

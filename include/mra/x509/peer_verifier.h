@@ -4,7 +4,10 @@
 // -----------------------------------------------------------------------------
 // AttestedPeerVerifier is the PeerVerifier behind attested TLS. For a peer
 // leaf certificate it applies, in order:
-//   1. an empty certificate -> kNoPeerCertificate
+//   1. an empty certificate -> kNoPeerCertificate; the current manifest's
+//      `expires` (when it has one) is not after now -> kManifestExpired
+//      (a manifest is checked when loaded, but a service may keep it for
+//      longer; this is checked on every call, cached or not)
 //   2. ParseAttestedCertificate (structure, exactly one evidence extension,
 //      no unknown critical extension, claims bound to the key, validity,
 //      self-signature; see mra/x509/parsed_cert.h)
@@ -101,7 +104,8 @@ class AttestedPeerVerifier final : public PeerVerifier {
                        PeerVerifierOptions options);
 
   // Identify runs steps 2-5; `out_expires` receives how long the result may
-  // be cached.
+  // be cached: the earliest of the certificate's notAfter, the appraisal's
+  // valid_until and the manifest's expires.
   absl::StatusOr<PeerIdentity> Identify(
       std::span<const uint8_t> der, const manifest::VerifiedManifest& manifest,
       absl::Time now, absl::Time* out_expires) const;

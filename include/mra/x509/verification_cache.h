@@ -7,9 +7,10 @@
 // peer certificate skip quote verification (the expensive part). Entries are
 // keyed by the SHA-256 of the leaf DER together with the manifest's digest
 // and version, so replacing the manifest makes every older entry unreachable,
-// and an entry is used only before its expiry: the earlier of the
-// certificate's notAfter and the appraisal's valid_until. Access control is
-// not cached; callers re-check it on every handshake.
+// and an entry is used only before its expiry: the earliest of the
+// certificate's notAfter, the appraisal's valid_until and the manifest's
+// expires. Access control is not cached; callers re-check it on every
+// handshake.
 
 #pragma once
 
