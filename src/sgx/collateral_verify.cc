@@ -27,10 +27,14 @@ using internal::CollateralRep;
 using internal::Failure;
 using internal::Window;
 
-// VerifyIssuerChain checks that chain[i] was issued by chain[i + 1], that
-// every certificate after the first is a CA, and that the chain ends in a
-// trusted root: its last certificate is byte-identical to one, or was issued
-// by one. Appends the windows of the non-root certificates.
+// VerifyIssuerChain checks that the chain is exactly [signer, root], as
+// Intel's collateral issuer chains always are (TCB signing certificate or
+// PCK CA, then the root), that chain[i] was issued by chain[i + 1], and that
+// the last certificate is a trusted root: byte-identical to one, or with the
+// root's subject and key (issued by it). A longer chain is refused rather
+// than walked: the root CA CRL only speaks for certificates the root issued,
+// so an intermediate's own issuees could not be checked for revocation.
+// Appends the windows of the non-root certificates.
 // `verified` remembers (certificate, issuer) links already checked, so the
 // TCB signing chain shared by TCB info and QE identity is verified once.
 using VerifiedLinks = std::vector<std::pair<const X509*, const X509*>>;
@@ -39,20 +43,36 @@ absl::StatusOr<const TrustedRoot*> VerifyIssuerChain(
     const collateral::CertChain& chain, const TrustStore& store,
     std::string_view field, std::vector<Window>* windows,
     VerifiedLinks* verified) {
-  if (chain.empty()) {
+  if (chain.size() != 2) {
     return Failure(VerifyFailure::kCertChainInvalid,
-                   StrCat(field, ": no certificates"));
+                   StrCat(field, ": ", chain.size(),
+                          chain.size() == 1 ? " certificate" : " certificates",
+                          "; a collateral issuer chain must be exactly two, "
+                          "[signer, root CA]"));
   }
-  const TrustedRoot* root = store.FindByCert(chain.back().get());
+  const X509* last = chain.back().get();
+  const TrustedRoot* root = store.FindByCert(last);
   size_t num_non_root = chain.size() - (root != nullptr ? 1 : 0);
   if (root == nullptr) {
-    root = store.FindIssuer(chain.back().get());
+    root = store.FindIssuer(last);
     if (root == nullptr) {
       return Failure(
           VerifyFailure::kRootCaUntrusted,
           StrCat(field, ": chain ends in '",
-                 internal::OneLine(X509_get_subject_name(chain.back().get())),
+                 internal::OneLine(X509_get_subject_name(last)),
                  "', which is not (and is not issued by) a trusted root"));
+    }
+    // Issued by the root: acceptable only as the root itself, encoded
+    // differently (same subject and key), not as an intermediate.
+    if (X509_NAME_cmp(X509_get_subject_name(last),
+                      X509_get_subject_name(root->cert.get())) != 0 ||
+        EVP_PKEY_eq(X509_get0_pubkey(last), root->key.get()) != 1) {
+      return Failure(
+          VerifyFailure::kCertChainInvalid,
+          StrCat(field, "[1] ('",
+                 internal::OneLine(X509_get_subject_name(last)),
+                 "') is issued by the trusted root '", root->subject,
+                 "' but is not that root; the chain must end in the root"));
     }
   }
   for (size_t i = 0; i < num_non_root; ++i) {

@@ -343,9 +343,14 @@ absl::StatusOr<Forged> Forge(const ForgeOptions& o) {
                            true, long_ago, far_away, 1, std::nullopt});
   X509Ptr ca = MakeCert({"mra TEST SGX PCK Platform CA", &ca_key, root.get(),
                          &root_key, true, long_ago, far_away, 2, std::nullopt});
-  X509Ptr tcb =
-      MakeCert({"mra TEST SGX TCB Signing", &tcb_key, root.get(), &root_key,
-                false, long_ago, far_away, 3, std::nullopt});
+  MRA_ASSIGN_OR_RETURN(PrivateKey mid_key, NewKey());
+  X509Ptr mid =
+      MakeCert({"mra TEST SGX Intermediate CA", &mid_key, root.get(), &root_key,
+                true, long_ago, far_away, 4, std::nullopt});
+  X509* tcb_issuer = o.tcb_chain_intermediate ? mid.get() : root.get();
+  X509Ptr tcb = MakeCert({"mra TEST SGX TCB Signing", &tcb_key, tcb_issuer,
+                          o.tcb_chain_intermediate ? &mid_key : &root_key,
+                          false, long_ago, far_away, 3, std::nullopt});
   X509Ptr leaf = MakeCert(
       {"mra TEST SGX PCK Certificate", &pck_key, ca.get(), &ca_key, false,
        now + o.pck_leaf_not_before, now + o.pck_leaf_not_after, 0x1234567,
@@ -410,12 +415,17 @@ absl::StatusOr<Forged> Forge(const ForgeOptions& o) {
   std::string qe_text = qe.dump();
 
   const PrivateKey& tcb_signer = o.tcb_info_signed_by_pck_ca ? ca_key : tcb_key;
-  std::string chain_tcb = Pem(tcb.get()) + Pem(root.get());
+  std::string chain_tcb = Pem(tcb.get()) +
+                          (o.tcb_chain_intermediate ? Pem(mid.get()) : "") +
+                          Pem(root.get());
   nlohmann::ordered_json bundle;
   bundle["pck_crl_issuer_chain"] = Pem(ca.get()) + Pem(root.get());
   std::vector<const X509*> root_revoked;
   if (o.revoke_pck_ca) {
     root_revoked.push_back(ca.get());
+  }
+  if (o.revoke_tcb_intermediate) {
+    root_revoked.push_back(mid.get());
   }
   bundle["root_ca_crl"] =
       CrlHex(root.get(), root_key, now + o.root_crl_this_update,

@@ -83,6 +83,12 @@ struct ForgeOptions {
   bool revoke_pck_ca = false;           // PCK CA serial in the root CRL.
   bool pck_crl_signed_by_root = false;  // PCK CRL signed by the wrong CA.
   bool tcb_info_signed_by_pck_ca = false;
+  // The TCB signing certificate is issued by an extra intermediate CA, and
+  // the TCB info / QE identity issuer chains are [signer, intermediate,
+  // root] (Intel's are always [signer, root]); with
+  // revoke_tcb_intermediate the intermediate's serial is in the root CRL.
+  bool tcb_chain_intermediate = false;
+  bool revoke_tcb_intermediate = false;
 };
 
 // Forged is one world.

@@ -662,6 +662,43 @@ TEST(ForgedTest, QeVendorIdMustBeIntels) {
   EXPECT_THAT(message, HasSubstr("939a7233f79c4ca9940a0db3957f0607"));
 }
 
+TEST(ForgedTest, CollateralIssuerChainsAreExactlySignerAndRoot) {
+  // [TCB signer, intermediate, root] with the intermediate revoked by the
+  // root CA CRL: only the chain's first certificate was checked against that
+  // CRL, so this passed. Intel's collateral chains are always two long.
+  ForgeOptions o;
+  o.tcb_chain_intermediate = true;
+  o.revoke_tcb_intermediate = true;
+  World w = MakeWorld(o);
+  ASSERT_EQ(w.collateral.tcb_info_issuer_chain.size(), 3u);
+  auto r = VerifyWorld(w);
+  EXPECT_THAT(r, FailsWith(VerifyFailure::kCertChainInvalid));
+  EXPECT_THAT(std::string(ToStd(r.status().message())),
+              HasSubstr("collateral.tcb_info_issuer_chain: 3 certificates"));
+  // Unrevoked, the three-certificate chain is refused all the same.
+  o.revoke_tcb_intermediate = false;
+  EXPECT_THAT(VerifyWorld(MakeWorld(o)),
+              FailsWith(VerifyFailure::kCertChainInvalid));
+
+  // [signer] alone (root left out) is refused too.
+  World one = MakeWorld({});
+  one.collateral.pck_crl_issuer_chain.pop_back();
+  auto r1 = VerifyWorld(one);
+  EXPECT_THAT(r1, FailsWith(VerifyFailure::kCertChainInvalid));
+  EXPECT_THAT(std::string(ToStd(r1.status().message())),
+              HasSubstr("collateral.pck_crl_issuer_chain: 1 certificate"));
+
+  // [signer, intermediate]: two certificates, but the second is not the
+  // root, only issued by it.
+  World two = MakeWorld(o);
+  two.collateral.tcb_info_issuer_chain.pop_back();
+  two.collateral.qe_identity_issuer_chain.pop_back();
+  auto r2 = VerifyWorld(two);
+  EXPECT_THAT(r2, FailsWith(VerifyFailure::kCertChainInvalid));
+  EXPECT_THAT(std::string(ToStd(r2.status().message())),
+              HasSubstr("collateral.tcb_info_issuer_chain[1]"));
+}
+
 TEST(ForgedTest, RealQuoteAgainstForgedCollateralIsUntrusted) {
   World w = MakeWorld({});
   // Trust both roots: the Intel-rooted quote must still not be accepted with
