@@ -28,6 +28,10 @@ absl::Status CheckCommon(
     return absl::InvalidArgumentError(
         "peer verifier needs a manifest holder, an appraiser and a clock");
   }
+  if (options.max_evidence_age <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "peer verifier: max_evidence_age must be positive");
+  }
   return absl::OkStatus();
 }
 
@@ -95,6 +99,17 @@ absl::StatusOr<PeerIdentity> AttestedPeerVerifier::Identify(
     absl::Time now, absl::Time* out_expires) const {
   MRA_ASSIGN_OR_RETURN(ParsedAttestedCert cert,
                        ParseAttestedCertificate(der, now));
+  // The peer chose notBefore..notAfter; bound the evidence's age ourselves.
+  const absl::Time too_old_at = cert.not_before + options_.max_evidence_age;
+  if (now > too_old_at) {
+    return VerifyError(
+        VerifyFailure::kCertExpired,
+        StrCat("certificate: evidence bound at notBefore ",
+               FormatRfc3339Utc(cert.not_before), " is ",
+               absl::FormatDuration(now - cert.not_before), " old at ",
+               FormatRfc3339Utc(now), " (max_evidence_age ",
+               absl::FormatDuration(options_.max_evidence_age), ")"));
+  }
   MRA_ASSIGN_OR_RETURN(
       AppraisedEvidence evidence,
       appraiser_->Appraise(cert.quote, cert.expected_report_data, now));
@@ -151,7 +166,7 @@ absl::StatusOr<PeerIdentity> AttestedPeerVerifier::Identify(
   id.manifest_version = manifest.manifest.version.value_or(0);
   id.cert_sha256 = cert.cert_sha256;
   *out_expires =
-      std::min({cert.not_after, evidence.valid_until,
+      std::min({cert.not_after, too_old_at, evidence.valid_until,
                 manifest.manifest.expires.value_or(absl::InfiniteFuture())});
   return id;
 }

@@ -109,6 +109,25 @@ class PeerVerifierTest : public ::testing::Test {
   }
   std::string Cert(const std::string& label) { return Creds(label).cert_pem; }
 
+  // A certificate whose notBefore is `age` before TestNow() and whose
+  // notAfter is `remaining` after it; the clock is left at TestNow().
+  std::string AgedCert(
+      const std::string& label, absl::Duration age, absl::Duration remaining,
+      EvidenceFormat format = EvidenceFormat::kTcgDiceTaggedEvidence) {
+    clock_.Set(TestNow() - age);
+    FakeAttester attester(label);
+    AttestedCertOptions options;
+    options.clock = &clock_;
+    options.format = format;
+    options.not_before_skew = absl::ZeroDuration();
+    options.validity = age + remaining;
+    absl::StatusOr<AttestedCredentials> creds =
+        CreateAttestedCertificate(attester, options);
+    MRA_CHECK(creds.ok());
+    clock_.Set(TestNow());
+    return creds->cert_pem;
+  }
+
   PeerVerifierOptions Options(bool cached = false) {
     PeerVerifierOptions options;
     options.clock = &clock_;
@@ -493,6 +512,60 @@ TEST_F(PeerVerifierTest, ManifestThatExpiresWhileRunningIsRefused) {
   // judges it).
   clock_.Set(TestNow() + absl::Hours(1));
   EXPECT_THAT(cached->Verify(pem), FailsWith(VerifyFailure::kManifestExpired));
+}
+
+TEST_F(PeerVerifierTest, OldEvidenceIsRefusedUnderTheDefaultMaxAge) {
+  // A year-old quote in a certificate that claims two years of validity.
+  const std::string old_pem =
+      AgedCert("frontend", absl::Hours(24 * 365), absl::Hours(24 * 365));
+  EXPECT_THAT(Server()->Verify(old_pem),
+              FailsWith(VerifyFailure::kCertExpired));
+  EXPECT_THAT(Server(/*cached=*/true)->Verify(old_pem),
+              FailsWith(VerifyFailure::kCertExpired));
+  // Gramine's legacy format is judged the same way.
+  EXPECT_THAT(Server()->Verify(AgedCert("frontend", absl::Hours(24 * 365),
+                                        absl::Hours(24),
+                                        EvidenceFormat::kGramineLegacy)),
+              FailsWith(VerifyFailure::kCertExpired));
+  // Within the default: a day-old certificate, and one at the end of the
+  // longest lifetime the platform config allows (720h) plus the producer's
+  // 5-minute notBefore skew.
+  EXPECT_THAT(
+      Server()->Verify(AgedCert("frontend", absl::Hours(24), absl::Hours(24))),
+      IsOk());
+  EXPECT_THAT(
+      Server()->Verify(AgedCert("frontend", absl::Hours(720) + absl::Minutes(5),
+                                absl::Minutes(1))),
+      IsOk());
+}
+
+TEST_F(PeerVerifierTest, MaxEvidenceAgeIsConfigurableAndBoundsTheCache) {
+  PeerVerifierOptions options = Options(/*cached=*/true);
+  options.max_evidence_age = absl::Hours(2);
+  MRA_ASSERT_OK_AND_ASSIGN(
+      auto server, AttestedPeerVerifier::ForServer(kPolicy, manifests_,
+                                                   appraiser_, options));
+  const std::string pem = AgedCert("frontend", absl::Hours(1), absl::Hours(24));
+  ASSERT_THAT(server->Verify(pem), IsOk());
+  ASSERT_THAT(server->Verify(pem), IsOk());
+  EXPECT_EQ(cache_->stats().hits, 1u);
+  clock_.Advance(absl::Minutes(61));  // The evidence is now 2h01m old.
+  absl::StatusOr<PeerIdentity> late = server->Verify(pem);
+  EXPECT_THAT(late, FailsWith(VerifyFailure::kCertExpired));
+  // The message names both times.
+  EXPECT_NE(late.status().message().find(
+                FormatRfc3339Utc(TestNow() - absl::Hours(1))),
+            absl::string_view::npos);
+  EXPECT_NE(late.status().message().find(FormatRfc3339Utc(clock_.Now())),
+            absl::string_view::npos);
+  // The cached entry expired with the evidence, not with notAfter.
+  EXPECT_EQ(cache_->stats().hits, 1u);
+  EXPECT_EQ(cache_->stats().expirations, 1u);
+
+  options.max_evidence_age = absl::ZeroDuration();
+  EXPECT_THAT(
+      AttestedPeerVerifier::ForServer(kPolicy, manifests_, appraiser_, options),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ManifestHolderTest, ReplaceRefusesNull) {

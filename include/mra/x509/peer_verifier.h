@@ -10,7 +10,10 @@
 //      longer; this is checked on every call, cached or not)
 //   2. ParseAttestedCertificate (structure, exactly one evidence extension,
 //      no unknown critical extension, claims bound to the key, validity,
-//      self-signature; see mra/x509/parsed_cert.h)
+//      self-signature; see mra/x509/parsed_cert.h); then the evidence's age:
+//      the certificate's notBefore (when the quote was bound to its key) at
+//      most options.max_evidence_age before now -> kCertExpired, whatever
+//      notAfter the peer chose
 //   3. EvidenceAppraiser::Appraise (is the quote genuine; its verdicts pass
 //      through unchanged)
 //   4. the quote's REPORTDATA equals the report data the certificate requires
@@ -37,6 +40,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 #include "mra/base/clock.h"
 #include "mra/x509/access_policy.h"
@@ -48,11 +52,21 @@
 namespace mra::x509 {
 
 struct PeerVerifierOptions {
+  static constexpr absl::Duration kDefaultMaxEvidenceAge = absl::Hours(24 * 31);
+
   // Source of "now". Must outlive the verifier.
   const Clock* clock = &Clock::Real();
   // WARNING: a DEBUG enclave's memory can be read and changed by its host;
   // allow only in development.
   bool allow_debug_enclaves = false;
+  // The oldest evidence accepted, measured from the certificate's notBefore.
+  // A peer picks its certificate's dates, so without this bound a years-old
+  // quote in a long-lived certificate (e.g. Gramine's legacy format) would
+  // be accepted. Must be positive. The default admits our own certificates
+  // (AttestedCertOptions: notBefore = issue - 5 min) at the end of the
+  // longest lifetime the platform config allows (720h); a verifier should
+  // set it to its peers' certificate lifetime + not_before_skew + margin.
+  absl::Duration max_evidence_age = kDefaultMaxEvidenceAge;
   // Shared cache of steps 2-5; nullptr disables caching. One cache may serve
   // a service's server and client verifiers: entries hold no access decision.
   std::shared_ptr<VerificationCache> cache;
@@ -69,8 +83,9 @@ class AttestedPeerVerifier final : public PeerVerifier {
   };
 
   // ForServer makes the verifier a server runs on its clients' certificates.
-  // @return kInvalidArgument when the policy is not IsValid() or a pointer
-  //         (manifests, appraiser, options.clock) is null.
+  // @return kInvalidArgument when the policy is not IsValid(), a pointer
+  //         (manifests, appraiser, options.clock) is null or
+  //         options.max_evidence_age is not positive.
   static absl::StatusOr<std::unique_ptr<AttestedPeerVerifier>> ForServer(
       const AccessPolicy& policy,
       std::shared_ptr<const ManifestHolder> manifests,
@@ -104,8 +119,9 @@ class AttestedPeerVerifier final : public PeerVerifier {
                        PeerVerifierOptions options);
 
   // Identify runs steps 2-5; `out_expires` receives how long the result may
-  // be cached: the earliest of the certificate's notAfter, the appraisal's
-  // valid_until and the manifest's expires.
+  // be cached: the earliest of the certificate's notAfter, its notBefore +
+  // max_evidence_age, the appraisal's valid_until and the manifest's
+  // expires.
   absl::StatusOr<PeerIdentity> Identify(
       std::span<const uint8_t> der, const manifest::VerifiedManifest& manifest,
       absl::Time now, absl::Time* out_expires) const;
