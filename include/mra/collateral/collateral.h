@@ -109,8 +109,13 @@ struct QeIdentity {
   absl::Time issue_date;
   absl::Time next_update;
   uint32_t tcb_evaluation_data_number = 0;
+  // miscselect / miscselectMask: the 4 hex-encoded bytes are in report
+  // order and read little-endian, so they compare directly with
+  // sgx::SgxReportBody::miscselect ("01000000" is bit 0).
   uint32_t miscselect = 0;
   uint32_t miscselect_mask = 0;
+  // attributes / attributesMask: 16 bytes in report order, compared byte by
+  // byte with the report's ATTRIBUTES.
   std::array<uint8_t, 16> attributes{};
   std::array<uint8_t, 16> attributes_mask{};
   std::array<uint8_t, 32> mrsigner{};
