@@ -1,6 +1,7 @@
 #include "mra/x509/peer_verifier.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "mra/base/clock.h"
@@ -51,6 +52,17 @@ absl::Status CheckManifestNotExpired(const manifest::Manifest& manifest,
   return absl::OkStatus();
 }
 
+// What, besides the certificate and the manifest, decides the outcome of
+// steps 2-5: the appraiser (its policy) and this verifier's own options.
+crypto::Sha256Digest CachePolicyDigest(const EvidenceAppraiser& appraiser,
+                                       const PeerVerifierOptions& options) {
+  std::string text = StrCat(
+      "mra.x509.AttestedPeerVerifier.v1 appraiser=", appraiser.instance_id(),
+      " allow_debug_enclaves=", options.allow_debug_enclaves ? 1 : 0,
+      " max_evidence_age=", absl::FormatDuration(options.max_evidence_age));
+  return crypto::Sha256(crypto::AsBytes(text));
+}
+
 }  // namespace
 
 AttestedPeerVerifier::AttestedPeerVerifier(
@@ -63,7 +75,8 @@ AttestedPeerVerifier::AttestedPeerVerifier(
       policy_(policy),
       manifests_(std::move(manifests)),
       appraiser_(std::move(appraiser)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      cache_policy_digest_(CachePolicyDigest(*appraiser_, options_)) {}
 
 absl::StatusOr<std::unique_ptr<AttestedPeerVerifier>>
 AttestedPeerVerifier::ForServer(
@@ -196,6 +209,7 @@ absl::StatusOr<PeerIdentity> AttestedPeerVerifier::Verify(
   key.cert_sha256 = crypto::Sha256(der);
   key.manifest_digest = manifest->digest;
   key.manifest_version = manifest->manifest.version.value_or(0);
+  key.policy_digest = cache_policy_digest_;
 
   std::optional<PeerIdentity> identity;
   if (options_.cache != nullptr) {

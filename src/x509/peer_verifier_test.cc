@@ -568,6 +568,47 @@ TEST_F(PeerVerifierTest, MaxEvidenceAgeIsConfigurableAndBoundsTheCache) {
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(PeerVerifierTest, PermissiveAndStrictVerifiersSharingACache) {
+  PeerVerifierOptions permissive_options = Options(/*cached=*/true);
+  permissive_options.allow_debug_enclaves = true;
+  MRA_ASSERT_OK_AND_ASSIGN(auto permissive, AttestedPeerVerifier::ForServer(
+                                                kPolicy, manifests_, appraiser_,
+                                                permissive_options));
+  auto strict = Server(/*cached=*/true);
+  const std::string pem = Cert("frontend-debug");
+  ASSERT_THAT(permissive->Verify(pem), IsOk());
+  EXPECT_THAT(strict->Verify(pem), FailsWith(VerifyFailure::kDebugEnclave));
+  ASSERT_THAT(permissive->Verify(pem), IsOk());  // Its own entry still hits.
+  EXPECT_EQ(cache_->stats().hits, 1u);
+}
+
+TEST_F(PeerVerifierTest, VerifiersWithDifferentAppraisersDoNotShareVerdicts) {
+  // A second appraiser that does not know "frontend" (think: a stricter
+  // appraisal policy) must not be bypassed by the first one's cache entry.
+  auto strict_appraiser = std::make_shared<FakeAppraiser>();
+  MRA_ASSERT_OK_AND_ASSIGN(
+      auto strict, AttestedPeerVerifier::ForServer(
+                       kPolicy, manifests_, strict_appraiser, Options(true)));
+  const std::string pem = Cert("frontend");
+  ASSERT_THAT(Server(/*cached=*/true)->Verify(pem), IsOk());
+  EXPECT_THAT(strict->Verify(pem),
+              FailsWith(VerifyFailure::kQuoteSignatureInvalid));
+  EXPECT_EQ(strict_appraiser->calls(), 1);
+}
+
+TEST_F(PeerVerifierTest, VerifiersWithDifferentEvidenceAgesDoNotShareVerdicts) {
+  PeerVerifierOptions lenient_options = Options(/*cached=*/true);
+  lenient_options.max_evidence_age = absl::Hours(24 * 365 * 2);
+  MRA_ASSERT_OK_AND_ASSIGN(
+      auto lenient, AttestedPeerVerifier::ForServer(
+                        kPolicy, manifests_, appraiser_, lenient_options));
+  const std::string pem =
+      AgedCert("frontend", absl::Hours(24 * 365), absl::Hours(24 * 365));
+  ASSERT_THAT(lenient->Verify(pem), IsOk());
+  EXPECT_THAT(Server(/*cached=*/true)->Verify(pem),
+              FailsWith(VerifyFailure::kCertExpired));
+}
+
 TEST(ManifestHolderTest, ReplaceRefusesNull) {
   ManifestHolder holder(MakeManifest(ManifestText(1)));
   EXPECT_THAT(holder.Replace(nullptr),

@@ -11,12 +11,14 @@ VerificationCache::VerificationCache(size_t max_entries)
 
 std::string VerificationCache::KeyBytes(const Key& key) {
   std::string out;
-  out.reserve(key.cert_sha256.size() + key.manifest_digest.size() + 8);
+  out.reserve(key.cert_sha256.size() + key.manifest_digest.size() + 8 +
+              key.policy_digest.size());
   out.append(key.cert_sha256.begin(), key.cert_sha256.end());
   out.append(key.manifest_digest.begin(), key.manifest_digest.end());
   for (int shift = 0; shift < 64; shift += 8) {
     out.push_back(static_cast<char>((key.manifest_version >> shift) & 0xff));
   }
+  out.append(key.policy_digest.begin(), key.policy_digest.end());
   return out;
 }
 

@@ -48,6 +48,18 @@ TEST(VerificationCacheTest, KeyIncludesManifestDigestAndVersion) {
   EXPECT_TRUE(cache.Lookup(KeyFor(1, 1, 1), Now()).has_value());
 }
 
+TEST(VerificationCacheTest, KeyIncludesPolicyDigest) {
+  VerificationCache cache;
+  VerificationCache::Key permissive = KeyFor(1);
+  permissive.policy_digest.fill(0xaa);
+  VerificationCache::Key strict = KeyFor(1);
+  strict.policy_digest.fill(0xbb);
+  cache.Insert(permissive, Named("a"), Later(), Now());
+  EXPECT_FALSE(cache.Lookup(strict, Now()).has_value());
+  EXPECT_FALSE(cache.Lookup(KeyFor(1), Now()).has_value());
+  EXPECT_TRUE(cache.Lookup(permissive, Now()).has_value());
+}
+
 TEST(VerificationCacheTest, ExpiredEntriesAreDroppedAndNeverInserted) {
   VerificationCache cache;
   cache.Insert(KeyFor(1), Named("a"), Later(), Now());

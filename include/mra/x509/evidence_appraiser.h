@@ -11,6 +11,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -41,10 +42,23 @@ struct AppraisedEvidence {
 };
 
 // EvidenceAppraiser verifies quotes. Implementations must be thread-safe:
-// Appraise is called concurrently from TLS handshakes.
+// Appraise is called concurrently from TLS handshakes. An appraiser's policy
+// must not change after construction: verdicts are cached per appraiser
+// (instance_id). Not copyable, so a copy cannot carry another policy under
+// the same id.
 class EvidenceAppraiser {
  public:
+  EvidenceAppraiser() : instance_id_(NextInstanceId()) {}
+  EvidenceAppraiser(const EvidenceAppraiser&) = delete;
+  EvidenceAppraiser& operator=(const EvidenceAppraiser&) = delete;
   virtual ~EvidenceAppraiser() = default;
+
+  // instance_id identifies this appraiser, and so the policy it applies,
+  // among all appraisers made in this process; ids are never reused, also
+  // after an appraiser is destroyed. AttestedPeerVerifier keys its
+  // VerificationCache entries by it, so verifiers over different appraisers
+  // never share verdicts.
+  uint64_t instance_id() const { return instance_id_; }
 
   // Appraise verifies `quote` at time `now`. `expected_report_data` is what
   // the certificate requires the quote's REPORTDATA to be; an implementation
@@ -56,6 +70,14 @@ class EvidenceAppraiser {
       std::span<const uint8_t> quote,
       std::span<const uint8_t, attest::kReportDataLen> expected_report_data,
       absl::Time now) const = 0;
+
+ private:
+  static uint64_t NextInstanceId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  const uint64_t instance_id_;
 };
 
 }  // namespace mra::x509

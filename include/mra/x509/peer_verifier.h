@@ -68,7 +68,10 @@ struct PeerVerifierOptions {
   // set it to its peers' certificate lifetime + not_before_skew + margin.
   absl::Duration max_evidence_age = kDefaultMaxEvidenceAge;
   // Shared cache of steps 2-5; nullptr disables caching. One cache may serve
-  // a service's server and client verifiers: entries hold no access decision.
+  // a service's server and client verifiers: entries hold no access decision,
+  // and are keyed by the verifier's appraiser (EvidenceAppraiser::
+  // instance_id), allow_debug_enclaves and max_evidence_age, so a verifier
+  // never reuses a verdict reached under another policy.
   std::shared_ptr<VerificationCache> cache;
 };
 
@@ -133,6 +136,8 @@ class AttestedPeerVerifier final : public PeerVerifier {
   std::shared_ptr<const ManifestHolder> manifests_;
   std::shared_ptr<const EvidenceAppraiser> appraiser_;
   PeerVerifierOptions options_;
+  // VerificationCache::Key::policy_digest of this verifier's entries.
+  crypto::Sha256Digest cache_policy_digest_{};
 };
 
 }  // namespace mra::x509

@@ -7,6 +7,9 @@
 // peer certificate skip quote verification (the expensive part). Entries are
 // keyed by the SHA-256 of the leaf DER together with the manifest's digest
 // and version, so replacing the manifest makes every older entry unreachable,
+// and by a digest of the verifier's policy (appraiser, debug enclaves,
+// evidence age), so verifiers of different policies may share one cache
+// without one's acceptance reaching the other,
 // and an entry is used only before its expiry: the earliest of the
 // certificate's notAfter, the appraisal's valid_until and the manifest's
 // expires. Access control is not cached; callers re-check it on every
@@ -38,6 +41,9 @@ class VerificationCache {
     crypto::Sha256Digest cert_sha256{};
     crypto::Sha256Digest manifest_digest{};
     uint64_t manifest_version = 0;
+    // Everything else that decides the cached verdict, e.g. SHA-256 of the
+    // verifier options it was reached under (AttestedPeerVerifier).
+    crypto::Sha256Digest policy_digest{};
   };
 
   struct Stats {
