@@ -114,7 +114,24 @@ absl::StatusOr<TypeInfo> Classify(EVP_PKEY* pkey) {
   }
 }
 
+// SpkiOf encodes the public half of `pkey` as DER SubjectPublicKeyInfo. EC
+// points are always encoded uncompressed (SEC 1 allows the same key
+// compressed too): the SPKI, and so the fingerprint that identifies an
+// auditor, must not depend on the encoding the key arrived in.
 absl::StatusOr<std::vector<uint8_t>> SpkiOf(EVP_PKEY* pkey) {
+  EvpPkeyPtr normalised;
+  if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC) {
+    normalised.reset(EVP_PKEY_dup(pkey));
+    if (normalised == nullptr) {
+      return OpenSslError("EVP_PKEY_dup");
+    }
+    if (EVP_PKEY_set_utf8_string_param(
+            normalised.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+            OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1) {
+      return OpenSslError("EC point format: uncompressed");
+    }
+    pkey = normalised.get();
+  }
   int len = i2d_PUBKEY(pkey, nullptr);
   if (len <= 0) {
     return OpenSslError("i2d_PUBKEY");

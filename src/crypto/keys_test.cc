@@ -1,5 +1,8 @@
 #include "mra/crypto/keys.h"
 
+#include <cstdint>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 #include "mra/base/file.h"
@@ -11,6 +14,21 @@ namespace {
 
 using ::mra::testing::IsOk;
 using ::mra::testing::StatusIs;
+
+// CompressedP256Spki re-encodes an uncompressed P-256 SubjectPublicKeyInfo
+// (0x04 || X || Y) with the compressed point (0x02/0x03 by Y's parity || X):
+// the same key in the other encoding SEC 1 allows.
+std::vector<uint8_t> CompressedP256Spki(const std::vector<uint8_t>& spki) {
+  // 30 59 | 30 13 <id-ecPublicKey, prime256v1> | 03 42 00 | 04 X(32) Y(32)
+  EXPECT_EQ(spki.size(), 91u);
+  EXPECT_EQ(spki[26], 0x04);
+  std::vector<uint8_t> out = {0x30, 0x39};
+  out.insert(out.end(), spki.begin() + 2, spki.begin() + 23);  // AlgorithmId.
+  out.insert(out.end(), {0x03, 0x22, 0x00});
+  out.push_back(static_cast<uint8_t>(0x02 | (spki[90] & 1)));
+  out.insert(out.end(), spki.begin() + 27, spki.begin() + 59);  // X.
+  return out;
+}
 
 class KeyTypeTest : public ::testing::TestWithParam<KeyType> {};
 
@@ -90,6 +108,24 @@ TEST(KeysTest, RejectsWeakRsaAndUnsupportedCurves) {
   auto curve = PublicKey::FromPkey(EvpPkeyPtr(k1));
   EXPECT_THAT(curve, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_NE(curve.status().message().find("secp256k1"), std::string::npos);
+}
+
+// One EC key in compressed and uncompressed point form is one key: same
+// SubjectPublicKeyInfo (normalised to the uncompressed point) and same
+// fingerprint, so it cannot pass for two auditors.
+TEST(KeysTest, EcPointEncodingDoesNotChangeTheKeyIdentity) {
+  MRA_ASSERT_OK_AND_ASSIGN(PrivateKey key,
+                           PrivateKey::Generate(KeyType::kEcdsaP256));
+  const std::vector<uint8_t>& uncompressed = key.public_key().SpkiDer();
+  std::vector<uint8_t> compressed = CompressedP256Spki(uncompressed);
+  MRA_ASSERT_OK_AND_ASSIGN(PublicKey pub, PublicKey::FromSpkiDer(compressed));
+  EXPECT_EQ(pub.type(), KeyType::kEcdsaP256);
+  EXPECT_EQ(pub.SpkiDer(), uncompressed);
+  EXPECT_EQ(pub.Fingerprint(), key.public_key().Fingerprint());
+  // The PEM form of the compressed key too.
+  MRA_ASSERT_OK_AND_ASSIGN(PublicKey from_pem,
+                           PublicKey::ParsePem(pub.ToPem()));
+  EXPECT_EQ(from_pem.Fingerprint(), key.public_key().Fingerprint());
 }
 
 }  // namespace

@@ -59,10 +59,11 @@ class PublicKey {
   KeyType type() const { return type_; }
   int bits() const { return bits_; }
   EVP_PKEY* pkey() const { return pkey_.get(); }
-  // SpkiDer returns the DER SubjectPublicKeyInfo.
+  // SpkiDer returns the DER SubjectPublicKeyInfo, EC points always in
+  // uncompressed form (whichever form the key was given in).
   const std::vector<uint8_t>& SpkiDer() const { return spki_der_; }
-  // Fingerprint returns SHA-256 of the DER SubjectPublicKeyInfo: the stable
-  // identity of an auditor, independent of the PEM flavour it came in.
+  // Fingerprint returns SHA-256 of SpkiDer(): the stable identity of an
+  // auditor, independent of the PEM flavour and EC point encoding it came in.
   const Sha256Digest& Fingerprint() const { return fingerprint_; }
   // ToPem returns the SPKI PEM ("BEGIN PUBLIC KEY").
   std::string ToPem() const;
