@@ -1,7 +1,9 @@
 #include "mra/manifest/manifest.h"
 
+#include <cstdint>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "absl/time/civil_time.h"
 #include "nlohmann/json.hpp"
@@ -72,6 +74,28 @@ absl::StatusOr<uint64_t> ParseUnsigned(const toml::node& node,
   return static_cast<uint64_t>(v);
 }
 
+// CheckExpiresRange refuses what absl::ParseTime accepts beyond RFC 3339:
+// "infinite-future" / "infinite-past" (which would satisfy require_expires
+// while never expiring) and years outside RFC 3339's four digits.
+absl::StatusOr<absl::Time> CheckExpiresRange(const toml::node& node,
+                                             std::string_view text,
+                                             absl::Time t) {
+  if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) {
+    return Malformed(&node,
+                     StrCat("expires: '", text,
+                            "' is not a finite date-time (RFC 3339 needs "
+                            "YYYY-MM-DDTHH:MM:SS with an offset)"));
+  }
+  const int64_t year = absl::ToCivilYear(t, absl::UTCTimeZone()).year();
+  if (year < 0 || year > 9999) {
+    return Malformed(&node, StrCat("expires: '", text,
+                                   "' is outside the RFC 3339 range (UTC "
+                                   "year 0000..9999, here ",
+                                   year, ")"));
+  }
+  return t;
+}
+
 absl::StatusOr<absl::Time> ParseExpires(const toml::node& node) {
   if (const auto* dt = node.as_date_time()) {
     const toml::date_time& v = dt->get();
@@ -83,7 +107,11 @@ absl::StatusOr<absl::Time> ParseExpires(const toml::node& node) {
     absl::CivilSecond civil(v.date.year, v.date.month, v.date.day, v.time.hour,
                             v.time.minute, v.time.second);
     absl::TimeZone tz = absl::FixedTimeZone(v.offset->minutes * 60);
-    return absl::FromCivil(civil, tz) + absl::Nanoseconds(v.time.nanosecond);
+    std::ostringstream text;
+    text << v;
+    return CheckExpiresRange(
+        node, text.str(),
+        absl::FromCivil(civil, tz) + absl::Nanoseconds(v.time.nanosecond));
   }
   if (const auto* s = node.as_string()) {
     absl::Time t;
@@ -93,7 +121,7 @@ absl::StatusOr<absl::Time> ParseExpires(const toml::node& node) {
                        StrCat("expires: '", s->get(),
                               "' is not an RFC 3339 date-time (", err, ")"));
     }
-    return t;
+    return CheckExpiresRange(node, s->get(), t);
   }
   if (node.is_date() || node.is_time()) {
     return Malformed(&node, "expires: needs a full date-time with offset");
