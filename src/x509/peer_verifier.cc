@@ -1,6 +1,8 @@
 #include "mra/x509/peer_verifier.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -50,6 +52,42 @@ absl::Status CheckManifestNotExpired(const manifest::Manifest& manifest,
                "); peers are refused until a newer manifest is loaded"));
   }
   return absl::OkStatus();
+}
+
+// MatchService is the manifest's service for a measurement, checked against
+// the rest of the enclave's identity (steps 4a-4d of the file comment).
+absl::StatusOr<const manifest::ServiceIdentity*> MatchService(
+    const manifest::Manifest& manifest,
+    const std::array<uint8_t, 32>& mr_enclave,
+    const std::array<uint8_t, 32>& mr_signer, uint16_t isv_prod_id,
+    uint16_t isv_svn) {
+  const manifest::ServiceIdentity* service =
+      manifest.FindByMrEnclave(mr_enclave);
+  if (service == nullptr) {
+    return VerifyError(VerifyFailure::kMeasurementNotInManifest,
+                       StrCat("MRENCLAVE ", HexEncode(mr_enclave),
+                              " is not listed for any service"));
+  }
+  if (service->mr_signer != mr_signer) {
+    return VerifyError(
+        VerifyFailure::kSignerMismatch,
+        StrCat("MRSIGNER ", HexEncode(mr_signer), " differs from service '",
+               service->name, "' (", HexEncode(service->mr_signer), ")"));
+  }
+  if (service->isv_prod_id.has_value() &&
+      *service->isv_prod_id != isv_prod_id) {
+    return VerifyError(
+        VerifyFailure::kProductIdMismatch,
+        StrCat("ISVPRODID ", isv_prod_id, " differs from service '",
+               service->name, "' (", *service->isv_prod_id, ")"));
+  }
+  if (service->min_isv_svn.has_value() && isv_svn < *service->min_isv_svn) {
+    return VerifyError(
+        VerifyFailure::kIsvSvnTooLow,
+        StrCat("ISVSVN ", isv_svn, " of service '", service->name,
+               "' is below min_isv_svn ", *service->min_isv_svn));
+  }
+  return service;
 }
 
 // What, besides the certificate and the manifest, decides the outcome of
@@ -114,15 +152,7 @@ absl::StatusOr<PeerIdentity> AttestedPeerVerifier::Identify(
                        ParseAttestedCertificate(der, now));
   // The peer chose notBefore..notAfter; bound the evidence's age ourselves.
   const absl::Time too_old_at = cert.not_before + options_.max_evidence_age;
-  if (now > too_old_at) {
-    return VerifyError(
-        VerifyFailure::kCertExpired,
-        StrCat("certificate: evidence bound at notBefore ",
-               FormatRfc3339Utc(cert.not_before), " is ",
-               absl::FormatDuration(now - cert.not_before), " old at ",
-               FormatRfc3339Utc(now), " (max_evidence_age ",
-               absl::FormatDuration(options_.max_evidence_age), ")"));
-  }
+  MRA_RETURN_IF_ERROR(CheckEvidenceAge(cert.not_before, now));
   MRA_ASSIGN_OR_RETURN(
       AppraisedEvidence evidence,
       appraiser_->Appraise(cert.quote, cert.expected_report_data, now));
@@ -135,33 +165,10 @@ absl::StatusOr<PeerIdentity> AttestedPeerVerifier::Identify(
                " (evidence taken from another certificate?)"));
   }
 
-  const manifest::ServiceIdentity* service =
-      manifest.manifest.FindByMrEnclave(evidence.mr_enclave);
-  if (service == nullptr) {
-    return VerifyError(VerifyFailure::kMeasurementNotInManifest,
-                       StrCat("MRENCLAVE ", HexEncode(evidence.mr_enclave),
-                              " is not listed for any service"));
-  }
-  if (service->mr_signer != evidence.mr_signer) {
-    return VerifyError(VerifyFailure::kSignerMismatch,
-                       StrCat("MRSIGNER ", HexEncode(evidence.mr_signer),
-                              " differs from service '", service->name, "' (",
-                              HexEncode(service->mr_signer), ")"));
-  }
-  if (service->isv_prod_id.has_value() &&
-      *service->isv_prod_id != evidence.isv_prod_id) {
-    return VerifyError(
-        VerifyFailure::kProductIdMismatch,
-        StrCat("ISVPRODID ", evidence.isv_prod_id, " differs from service '",
-               service->name, "' (", *service->isv_prod_id, ")"));
-  }
-  if (service->min_isv_svn.has_value() &&
-      evidence.isv_svn < *service->min_isv_svn) {
-    return VerifyError(
-        VerifyFailure::kIsvSvnTooLow,
-        StrCat("ISVSVN ", evidence.isv_svn, " of service '", service->name,
-               "' is below min_isv_svn ", *service->min_isv_svn));
-  }
+  MRA_ASSIGN_OR_RETURN(
+      const manifest::ServiceIdentity* service,
+      MatchService(manifest.manifest, evidence.mr_enclave, evidence.mr_signer,
+                   evidence.isv_prod_id, evidence.isv_svn));
   if (evidence.debug && !options_.allow_debug_enclaves) {
     return VerifyError(
         VerifyFailure::kDebugEnclave,
@@ -178,10 +185,43 @@ absl::StatusOr<PeerIdentity> AttestedPeerVerifier::Identify(
   id.simulation = evidence.simulation;
   id.manifest_version = manifest.manifest.version.value_or(0);
   id.cert_sha256 = cert.cert_sha256;
+  id.evidence_time = cert.not_before;
   *out_expires =
       std::min({cert.not_after, too_old_at, evidence.valid_until,
                 manifest.manifest.expires.value_or(absl::InfiniteFuture())});
   return id;
+}
+
+absl::Status AttestedPeerVerifier::CheckEvidenceAge(absl::Time not_before,
+                                                    absl::Time now) const {
+  if (now > not_before + options_.max_evidence_age) {
+    return VerifyError(
+        VerifyFailure::kCertExpired,
+        StrCat("certificate: evidence bound at notBefore ",
+               FormatRfc3339Utc(not_before), " is ",
+               absl::FormatDuration(now - not_before), " old at ",
+               FormatRfc3339Utc(now), " (max_evidence_age ",
+               absl::FormatDuration(options_.max_evidence_age), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AttestedPeerVerifier::Recheck(const PeerIdentity& identity) const {
+  const absl::Time now = options_.clock->Now();
+  ManifestHolder::Snapshot manifest = manifests_->Get();
+  MRA_RETURN_IF_ERROR(CheckManifestNotExpired(manifest->manifest, now));
+  MRA_RETURN_IF_ERROR(CheckEvidenceAge(identity.evidence_time, now));
+  MRA_ASSIGN_OR_RETURN(
+      const manifest::ServiceIdentity* service,
+      MatchService(manifest->manifest, identity.mr_enclave, identity.mr_signer,
+                   identity.isv_prod_id, identity.isv_svn));
+  if (service->name != identity.service) {
+    return VerifyError(VerifyFailure::kMeasurementNotInManifest,
+                       StrCat("MRENCLAVE ", HexEncode(identity.mr_enclave),
+                              " is now listed for service '", service->name,
+                              "', not '", identity.service, "'"));
+  }
+  return CheckAccess(identity.service);
 }
 
 absl::Status AttestedPeerVerifier::CheckAccess(

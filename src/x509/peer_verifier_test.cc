@@ -609,6 +609,69 @@ TEST_F(PeerVerifierTest, VerifiersWithDifferentEvidenceAgesDoNotShareVerdicts) {
               FailsWith(VerifyFailure::kCertExpired));
 }
 
+// Recheck (run by mra/grpc on every call over an open connection) follows
+// the manifest in force and the evidence's age, without a new handshake.
+TEST_F(PeerVerifierTest, RecheckFollowsTheManifestInForce) {
+  auto server = Server();
+  const std::string pem = Cert("frontend");
+  MRA_ASSERT_OK_AND_ASSIGN(PeerIdentity id, server->Verify(pem));
+  EXPECT_EQ(id.evidence_time, TestNow() - absl::Minutes(5));
+  EXPECT_THAT(server->Recheck(id), IsOk());
+  const int appraisals = appraiser_->calls();
+
+  ASSERT_THAT(manifests_->Replace(MakeManifest(ManifestText(4))), IsOk());
+  EXPECT_THAT(server->Recheck(id), IsOk());  // Still listed.
+  // No longer listed.
+  ASSERT_THAT(manifests_->Replace(MakeManifest(ManifestText(5, false))),
+              IsOk());
+  EXPECT_THAT(server->Recheck(id),
+              FailsWith(VerifyFailure::kMeasurementNotInManifest));
+  // Listed, but under another service name.
+  ASSERT_THAT(manifests_->Replace(MakeManifest(
+                  "version = 6\n[web]\nmr_enclave = \"" + Hex32(0xa1) +
+                  "\"\nmr_signer = \"" + Hex32(0x51) + "\"\n")),
+              IsOk());
+  absl::Status moved = server->Recheck(id);
+  EXPECT_THAT(moved, FailsWith(VerifyFailure::kMeasurementNotInManifest));
+  EXPECT_NE(moved.message().find("now listed for service 'web'"),
+            absl::string_view::npos)
+      << moved;
+  // Listed with another signer.
+  ASSERT_THAT(manifests_->Replace(MakeManifest(
+                  "version = 7\n[frontend]\nmr_enclave = \"" + Hex32(0xa1) +
+                  "\"\nmr_signer = \"" + Hex32(0x52) + "\"\n")),
+              IsOk());
+  EXPECT_THAT(server->Recheck(id), FailsWith(VerifyFailure::kSignerMismatch));
+  // Listed again, then the manifest expires.
+  ASSERT_THAT(manifests_->Replace(MakeManifest(
+                  ExpiringManifestText(8, TestNow() + absl::Hours(1)))),
+              IsOk());
+  EXPECT_THAT(server->Recheck(id), IsOk());
+  clock_.Advance(absl::Hours(2));
+  EXPECT_THAT(server->Recheck(id), FailsWith(VerifyFailure::kManifestExpired));
+  EXPECT_EQ(appraiser_->calls(), appraisals) << "Recheck appraised again";
+}
+
+TEST_F(PeerVerifierTest, RecheckAppliesTheClientSideRulesAndEvidenceAge) {
+  PeerVerifierOptions options = Options();
+  options.max_evidence_age = absl::Hours(2);
+  MRA_ASSERT_OK_AND_ASSIGN(
+      auto client, AttestedPeerVerifier::ForClient(
+                       "storage", kPolicy, manifests_, appraiser_, options));
+  MRA_ASSERT_OK_AND_ASSIGN(PeerIdentity id, client->Verify(Cert("storage")));
+  EXPECT_THAT(client->Recheck(id), IsOk());
+  // storage raises its minimum ISV SVN above the peer's (3).
+  std::string text = ManifestText(4);
+  text.replace(text.find("min_isv_svn = 2"), 15, "min_isv_svn = 4");
+  ASSERT_THAT(manifests_->Replace(MakeManifest(text)), IsOk());
+  EXPECT_THAT(client->Recheck(id), FailsWith(VerifyFailure::kIsvSvnTooLow));
+  ASSERT_THAT(manifests_->Replace(MakeManifest(ManifestText(5))), IsOk());
+  EXPECT_THAT(client->Recheck(id), IsOk());
+  // The connection may stay open; its evidence still ages out.
+  clock_.Advance(absl::Hours(2));
+  EXPECT_THAT(client->Recheck(id), FailsWith(VerifyFailure::kCertExpired));
+}
+
 TEST(ManifestHolderTest, ReplaceRefusesNull) {
   ManifestHolder holder(MakeManifest(ManifestText(1)));
   EXPECT_THAT(holder.Replace(nullptr),

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace mra::x509 {
 
@@ -30,6 +31,9 @@ struct PeerIdentity {
   bool simulation = false;
   uint64_t manifest_version = 0;
   std::array<uint8_t, 32> cert_sha256{};  // SHA-256 of the leaf DER.
+  // When the evidence was bound: the certificate's notBefore (unset for
+  // verifiers without attested certificates).
+  absl::Time evidence_time = absl::InfinitePast();
 };
 
 // PeerVerifier decides whether a TLS peer's leaf certificate is acceptable.

@@ -110,6 +110,14 @@ class AttestedPeerVerifier final : public PeerVerifier {
   [[nodiscard]] absl::StatusOr<PeerIdentity> Verify(
       std::string_view leaf_pem) const override;
 
+  // Recheck judges an identity this verifier returned earlier against the
+  // manifest in force now (not expired; the measurement still listed, for
+  // the same service, with a matching MRSIGNER, ISVPRODID and ISVSVN), the
+  // evidence's age (max_evidence_age from its notBefore) and the access
+  // policy. Cheap: no certificate parsing, no appraisal.
+  [[nodiscard]] absl::Status Recheck(
+      const PeerIdentity& identity) const override;
+
   Direction direction() const { return direction_; }
   // expected_service is empty on the server side.
   const std::string& expected_service() const { return expected_service_; }
@@ -125,6 +133,10 @@ class AttestedPeerVerifier final : public PeerVerifier {
   // be cached: the earliest of the certificate's notAfter, its notBefore +
   // max_evidence_age, the appraisal's valid_until and the manifest's
   // expires.
+  // CheckEvidenceAge refuses evidence bound (at `not_before`) longer than
+  // options_.max_evidence_age before `now`.
+  absl::Status CheckEvidenceAge(absl::Time not_before, absl::Time now) const;
+
   absl::StatusOr<PeerIdentity> Identify(
       std::span<const uint8_t> der, const manifest::VerifiedManifest& manifest,
       absl::Time now, absl::Time* out_expires) const;
