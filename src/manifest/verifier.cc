@@ -18,8 +18,10 @@ std::string Join(const std::vector<std::string>& v) {
   return out.empty() ? "none" : out;
 }
 
+// CheckRollback applies rule 6 against the state as it is now; with `commit`
+// it also advances the state to this manifest when it is newer (or the first).
 absl::Status CheckRollback(const Manifest& m, const std::string& digest_hex,
-                           const RollbackStateFile& state) {
+                           const RollbackStateFile& state, bool commit) {
   MRA_ASSIGN_OR_RETURN(std::optional<RollbackRecord> rec, state.Load());
   uint64_t version = m.version.value_or(0);
   std::string deployment = m.deployment.value_or("");
@@ -50,6 +52,9 @@ absl::Status CheckRollback(const Manifest& m, const std::string& digest_hex,
         return absl::OkStatus();
       }
     }
+  }
+  if (!commit) {
+    return absl::OkStatus();
   }
   return state.Store(RollbackRecord{version, digest_hex, deployment});
 }
@@ -105,7 +110,7 @@ std::vector<std::string> CountSignatures(
   return signers;
 }
 
-absl::StatusOr<VerifiedManifest> VerifyManifest(
+absl::StatusOr<VerifiedManifest> VerifyManifestUncommitted(
     std::string_view manifest_bytes,
     std::span<const DetachedSignature> signatures, const TrustAnchors& anchors,
     const VerifyOptions& options) {
@@ -159,8 +164,27 @@ absl::StatusOr<VerifiedManifest> VerifyManifest(
   }
   out.digest = crypto::Sha256(crypto::AsBytes(manifest_bytes));
   if (options.state != nullptr) {
-    MRA_RETURN_IF_ERROR(
-        CheckRollback(m, HexEncode(out.digest), *options.state));
+    MRA_RETURN_IF_ERROR(CheckRollback(m, HexEncode(out.digest), *options.state,
+                                      /*commit=*/false));
+  }
+  return out;
+}
+
+absl::Status CommitRollbackState(const VerifiedManifest& verified,
+                                 const RollbackStateFile& state) {
+  return CheckRollback(verified.manifest, HexEncode(verified.digest), state,
+                       /*commit=*/true);
+}
+
+absl::StatusOr<VerifiedManifest> VerifyManifest(
+    std::string_view manifest_bytes,
+    std::span<const DetachedSignature> signatures, const TrustAnchors& anchors,
+    const VerifyOptions& options) {
+  MRA_ASSIGN_OR_RETURN(
+      VerifiedManifest out,
+      VerifyManifestUncommitted(manifest_bytes, signatures, anchors, options));
+  if (options.state != nullptr) {
+    MRA_RETURN_IF_ERROR(CommitRollbackState(out, *options.state));
   }
   return out;
 }

@@ -56,6 +56,9 @@ class VerifierTest : public ::testing::Test {
     EXPECT_THAT(sig, IsOk());
     return {"sig" + std::to_string(i), *sig};
   }
+  std::vector<DetachedSignature> Signed(const std::string& text) {
+    return {Sign(0, text), Sign(1, text)};
+  }
   absl::StatusOr<VerifiedManifest> Verify(
       const std::string& text, const std::vector<DetachedSignature>& sigs) {
     return VerifyManifest(text, sigs, *anchors_, options_);
@@ -183,6 +186,37 @@ TEST_F(VerifierTest, RollbackAcrossRestartFails) {
   ASSERT_TRUE(rec.has_value());
   EXPECT_EQ(rec->highest_version, 3u);
   EXPECT_THAT(Verify(v2, {Sign(0, v2), Sign(1, v2)}),
+              FailsWith(VerifyFailure::kManifestRollback));
+}
+
+// VerifyManifestUncommitted checks the floor but never writes it; the
+// caller's CommitRollbackState does, after checking the floor again.
+TEST_F(VerifierTest, UncommittedVerificationLeavesTheStateUntilCommitted) {
+  std::string v2 = Text(2);
+  ASSERT_THAT(Verify(v2, {Sign(0, v2), Sign(1, v2)}), IsOk());
+  std::string v3 = Text(3);
+  MRA_ASSERT_OK_AND_ASSIGN(
+      VerifiedManifest m3,
+      VerifyManifestUncommitted(v3, Signed(v3), *anchors_, options_));
+  MRA_ASSERT_OK_AND_ASSIGN(std::optional<RollbackRecord> record,
+                           state_->Load());
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->highest_version, 2u);
+  // The floor is still checked: an older manifest is refused uncommitted too.
+  std::string v1 = Text(1);
+  EXPECT_THAT(VerifyManifestUncommitted(v1, Signed(v1), *anchors_, options_),
+              FailsWith(VerifyFailure::kManifestRollback));
+  ASSERT_THAT(CommitRollbackState(m3, *state_), IsOk());
+  MRA_ASSERT_OK_AND_ASSIGN(record, state_->Load());
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->highest_version, 3u);
+  // Committing re-checks against the state as it is now.
+  std::string v4 = Text(4);
+  MRA_ASSERT_OK_AND_ASSIGN(
+      VerifiedManifest m4,
+      VerifyManifestUncommitted(v4, Signed(v4), *anchors_, options_));
+  ASSERT_THAT(Verify(Text(5), {Sign(0, Text(5)), Sign(1, Text(5))}), IsOk());
+  EXPECT_THAT(CommitRollbackState(m4, *state_),
               FailsWith(VerifyFailure::kManifestRollback));
 }
 

@@ -156,6 +156,24 @@ absl::Status CheckListed(const manifest::Manifest& manifest,
   return absl::OkStatus();
 }
 
+// CheckSelfListed: the manifest's entry for `self` must accept the identity
+// this process attested, or every peer would refuse it.
+absl::Status CheckSelfListed(const manifest::Manifest& manifest,
+                             std::string_view self,
+                             const x509::AppraisedEvidence& evidence) {
+  const manifest::ServiceIdentity* entry = manifest.FindService(self);
+  if (entry == nullptr || !entry->AcceptsMrEnclave(evidence.mr_enclave) ||
+      entry->mr_signer != evidence.mr_signer) {
+    return VerifyError(VerifyFailure::kMeasurementNotInManifest,
+                       StrCat("this process attests as mrenclave=",
+                              HexEncode(evidence.mr_enclave),
+                              " mrsigner=", HexEncode(evidence.mr_signer),
+                              ", which the manifest's entry for '", self,
+                              "' does not list: peers would refuse it"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::shared_ptr<const manifest::TrustAnchors>> AnchorsOf(
     const AttestedTransportOptions& options) {
   if (options.anchors != nullptr) {
@@ -174,11 +192,13 @@ struct ReloadContext {
   std::shared_ptr<const manifest::TrustAnchors> anchors;
   const Clock* clock;
   std::shared_ptr<x509::ManifestHolder> holder;
+  x509::AppraisedEvidence self;  // What AttestSelf saw.
 };
 
-// Reload verifies a changed manifest like start-up step 2 (compiled-in
-// auditors, deployment, expiry, rollback state, the services this one needs)
-// and, only then, swaps it in.
+// Reload verifies a changed manifest like start-up steps 2 and 3 (compiled-in
+// auditors, deployment, expiry, rollback state, the services this one needs,
+// this process's own identity listed) and, only then, records it in the
+// rollback state and swaps it in. A refused manifest changes neither.
 absl::Status Reload(const ReloadContext& ctx, const std::string& bytes,
                     const std::vector<manifest::DetachedSignature>& sigs) {
   const ServiceAcl& acl = *ctx.acl;
@@ -192,12 +212,18 @@ absl::Status Reload(const ReloadContext& ctx, const std::string& bytes,
       .require_expires = config.manifest.require_expires,
   };
   absl::StatusOr<manifest::VerifiedManifest> verified =
-      manifest::VerifyManifest(bytes, sigs, *ctx.anchors, options);
+      manifest::VerifyManifestUncommitted(bytes, sigs, *ctx.anchors, options);
   absl::Status status = verified.status();
   if (status.ok()) {
     std::vector<std::string_view> needed = {acl.self};
     needed.insert(needed.end(), acl.outbound.begin(), acl.outbound.end());
     status = CheckListed(verified->manifest, acl.self, needed);
+  }
+  if (status.ok()) {
+    status = CheckSelfListed(verified->manifest, acl.self, ctx.self);
+  }
+  if (status.ok()) {
+    status = manifest::CommitRollbackState(*verified, state);
   }
   if (!status.ok()) {
     spdlog::error(
@@ -486,7 +512,7 @@ class AttestedTransportBuilder final : public TransportBuilder {
     if (manifest == nullptr) {
       return absl::InvalidArgumentError("Build: no verified manifest");
     }
-    MRA_RETURN_IF_ERROR(CheckSelfListed(manifest->manifest));
+    MRA_RETURN_IF_ERROR(CheckSelfListed(manifest->manifest, acl_.self, *self_));
 
     auto holder = std::make_shared<x509::ManifestHolder>(manifest);
     x509::PeerVerifierOptions verifier_options{
@@ -510,7 +536,7 @@ class AttestedTransportBuilder final : public TransportBuilder {
         grpc::ManifestReloader::Create(
             config_.manifest.path, std::move(signature_files),
             [ctx = ReloadContext{&config_, &acl_, anchors_, options_.clock,
-                                 holder}](
+                                 holder, *self_}](
                 std::string bytes,
                 std::vector<manifest::DetachedSignature> sigs) {
               return Reload(ctx, bytes, sigs);
@@ -527,22 +553,6 @@ class AttestedTransportBuilder final : public TransportBuilder {
   }
 
  private:
-  // CheckSelfListed: the manifest's entry for this service must accept the
-  // identity this process attested, or every peer would refuse it.
-  absl::Status CheckSelfListed(const manifest::Manifest& manifest) const {
-    const manifest::ServiceIdentity* entry = manifest.FindService(acl_.self);
-    if (entry == nullptr || !entry->AcceptsMrEnclave(self_->mr_enclave) ||
-        entry->mr_signer != self_->mr_signer) {
-      return VerifyError(VerifyFailure::kMeasurementNotInManifest,
-                         StrCat("this process attests as mrenclave=",
-                                HexEncode(self_->mr_enclave),
-                                " mrsigner=", HexEncode(self_->mr_signer),
-                                ", which the manifest's entry for '", acl_.self,
-                                "' does not list: peers would refuse it"));
-    }
-    return absl::OkStatus();
-  }
-
   const DeploymentConfig& config_;
   const ServiceAcl& acl_;
   const AttestedTransportOptions options_;

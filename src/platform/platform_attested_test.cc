@@ -9,11 +9,13 @@
 // certificate-less clients, a client refusing a server that is not the
 // frontend), start-up refusals and manifest reload.
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +32,7 @@
 #include "mra/base/file.h"
 #include "mra/base/hex.h"
 #include "mra/base/status.h"
+#include "mra/crypto/digest.h"
 #include "mra/crypto/keys.h"
 #include "mra/crypto/signature.h"
 #include "mra/grpc/credentials.h"
@@ -92,6 +95,17 @@ class AcceptAnyServer final : public x509::PeerVerifier {
     peer.service = "anyone";
     return peer;
   }
+};
+
+// ManifestVariant changes what AttestedPlatformTest::ManifestText lists.
+struct ManifestVariant {
+  // The rogue enclave is also accepted as "frontend"
+  // (additional_mr_enclaves).
+  bool rogue_as_frontend = false;
+  // Services left out of the manifest.
+  std::vector<std::string> omit = {};
+  // Replaces storage's mr_enclave (hex) when not empty.
+  std::string storage_mr_enclave = {};
 };
 
 struct Suite {
@@ -165,14 +179,27 @@ class AttestedPlatformTest : public ::testing::Test {
            "[services.storage]\nlisten = \"127.0.0.1:0\"\n";
   }
 
-  static std::string ManifestText(int version) {
+  static std::string ManifestText(int version,
+                                  const ManifestVariant& variant = {}) {
     std::string text = "version = " + std::to_string(version) +
                        "\nexpires = 2099-01-01T00:00:00Z\n"
                        "deployment = \"demo\"\n";
     for (const char* name : {"frontend", "authentication", "storage"}) {
-      text += std::string("\n[") + name + "]\nmr_enclave = \"" +
-              suite_->mr_enclaves[name] + "\"\nmr_signer = \"" +
-              HexEncode(suite_->env.mr_signer) + "\"\n";
+      if (std::find(variant.omit.begin(), variant.omit.end(), name) !=
+          variant.omit.end()) {
+        continue;
+      }
+      std::string mr_enclave = suite_->mr_enclaves[name];
+      if (std::string_view(name) == "storage" &&
+          !variant.storage_mr_enclave.empty()) {
+        mr_enclave = variant.storage_mr_enclave;
+      }
+      text += std::string("\n[") + name + "]\nmr_enclave = \"" + mr_enclave +
+              "\"\nmr_signer = \"" + HexEncode(suite_->env.mr_signer) + "\"\n";
+      if (std::string_view(name) == "frontend" && variant.rogue_as_frontend) {
+        text += "additional_mr_enclaves = [\"" + suite_->mr_enclaves["rogue"] +
+                "\"]\n";
+      }
     }
     return text;
   }
@@ -180,9 +207,14 @@ class AttestedPlatformTest : public ::testing::Test {
   // Publish writes the manifest and signatures by the first `signers`
   // auditors.
   void Publish(const std::string& text, size_t signers) {
-    ASSERT_THAT(WriteFileAtomic(config_.manifest.path, text), IsOk());
+    PublishTo(config_, text, signers);
+  }
+
+  static void PublishTo(const DeploymentConfig& config, const std::string& text,
+                        size_t signers) {
+    ASSERT_THAT(WriteFileAtomic(config.manifest.path, text), IsOk());
     for (size_t i = 0; i < suite_->auditor_keys.size(); ++i) {
-      std::string path = config_.manifest.signature_dir + "/auditor" +
+      std::string path = config.manifest.signature_dir + "/auditor" +
                          std::to_string(i) + ".sig";
       if (i >= signers) {
         std::filesystem::remove(path);
@@ -253,6 +285,54 @@ class AttestedPlatformTest : public ::testing::Test {
     client_ = v1::Frontend::NewStub(channel);
   }
 
+  // RogueFrontend builds a transport for the rogue enclave acting as
+  // "frontend" from the attacker's own copy of the files: a manifest (signed
+  // by both auditors, version 99) that lists the rogue as an additional
+  // frontend enclave, and its own rollback state. The rogue's side of a
+  // handshake therefore accepts storage: whether a call gets through is
+  // decided by storage's manifest in force alone.
+  absl::StatusOr<std::unique_ptr<Transport>> RogueFrontend() {
+    rogue_config_ = std::make_unique<DeploymentConfig>(config_);
+    std::string rogue_dir = dir_ + "/rogue";
+    rogue_config_->manifest.path = rogue_dir + "/enclave_info.toml";
+    rogue_config_->manifest.signature_dir = rogue_dir + "/signatures";
+    rogue_config_->manifest.signatures.clear();
+    rogue_config_->MutableService("frontend").rollback_state =
+        rogue_dir + "/state/frontend.json";
+    std::filesystem::create_directories(rogue_config_->manifest.signature_dir);
+    PublishTo(*rogue_config_, ManifestText(99, {.rogue_as_frontend = true}), 2);
+    return Attested(kRogueFrontend, "rogue", rogue_config_.get());
+  }
+
+  // WaitForState waits until `service`'s rollback state records `version`.
+  bool WaitForState(const std::string& service, uint64_t version) {
+    manifest::RollbackStateFile state(config_.Service(service).rollback_state);
+    for (int i = 0; i < 100; ++i) {
+      absl::StatusOr<std::optional<manifest::RollbackRecord>> record =
+          state.Load();
+      if (record.ok() && record->has_value() &&
+          (*record)->highest_version == version) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  // StateOf returns `service`'s rollback record (nullopt: no file).
+  std::optional<manifest::RollbackRecord> StateOf(const std::string& service) {
+    manifest::RollbackStateFile state(config_.Service(service).rollback_state);
+    absl::StatusOr<std::optional<manifest::RollbackRecord>> record =
+        state.Load();
+    EXPECT_THAT(record.status(), IsOk());
+    return record.ok() ? *record : std::nullopt;
+  }
+
+  // SeveralPolls lets every reloader (100 ms poll) look at the files.
+  static void SeveralPolls() {
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  }
+
   ::grpc::Status StoragePut(Transport& caller, const std::string& owner) {
     absl::StatusOr<std::shared_ptr<::grpc::Channel>> channel =
         caller.Dial("storage", config_.Service("storage").address);
@@ -275,6 +355,8 @@ class AttestedPlatformTest : public ::testing::Test {
   std::unique_ptr<Transport> auth_transport_;
   std::unique_ptr<Transport> frontend_transport_;
   std::vector<std::unique_ptr<Transport>> callers_;
+  std::unique_ptr<DeploymentConfig> rogue_config_;
+  std::unique_ptr<Transport> rogue_;
   std::unique_ptr<ChannelFactory> client_factory_;
   // Declared after the transports and config they use: destroyed first.
   std::unique_ptr<RunningService> storage_;
@@ -465,6 +547,34 @@ TEST_F(AttestedPlatformTest, ManifestReloadVerifiesBeforeSwapping) {
   v1::RegisterResponse resp;
   ::grpc::Status s = client_->Register(Context().get(), reg, &resp);
   EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+// A reloaded manifest the service refuses leaves its rollback floor and its
+// manifest in force: first one that lacks a service the frontend calls, then
+// one whose entry for storage no longer lists storage's own measurement (the
+// self-listed check Build runs) and that admits the rogue as a frontend.
+TEST_F(AttestedPlatformTest, RefusedReloadLeavesTheFloorAndTheManifestInForce) {
+  ASSERT_NO_FATAL_FAILURE(StartPlatform());
+  ASSERT_TRUE(WaitForState("frontend", 1));
+  MRA_ASSERT_OK_AND_ASSIGN(rogue_, RogueFrontend());
+  EXPECT_THAT(StoragePut(*rogue_, "alice").error_code(), Refused());
+
+  Publish(ManifestText(2, {.omit = {"authentication"}}), 2);
+  ASSERT_TRUE(WaitForState("storage", 2));  // Storage does not need it.
+  SeveralPolls();
+  std::optional<manifest::RollbackRecord> frontend = StateOf("frontend");
+  ASSERT_TRUE(frontend.has_value());
+  EXPECT_EQ(frontend->highest_version, 1u);
+
+  Publish(ManifestText(3, {.rogue_as_frontend = true,
+                           .storage_mr_enclave = std::string(64, 'e')}),
+          2);
+  ASSERT_TRUE(WaitForState("frontend", 3));
+  SeveralPolls();
+  std::optional<manifest::RollbackRecord> storage = StateOf("storage");
+  ASSERT_TRUE(storage.has_value());
+  EXPECT_EQ(storage->highest_version, 2u);
+  EXPECT_THAT(StoragePut(*rogue_, "alice").error_code(), Refused());
 }
 
 }  // namespace

@@ -78,9 +78,11 @@ absl::StatusOr<manifest::VerifiedManifest> LoadAndVerifyManifest(
       .require_version = config.manifest.require_version,
       .require_expires = config.manifest.require_expires,
   };
+  // The rollback floor is advanced only once this service accepts the
+  // manifest (below), never for one it refuses.
   MRA_ASSIGN_OR_RETURN(
       manifest::VerifiedManifest verified,
-      manifest::VerifyManifest(bytes, signatures, anchors, options));
+      manifest::VerifyManifestUncommitted(bytes, signatures, anchors, options));
   for (const manifest::SignatureVerdict& v : verified.signatures) {
     if (!v.counted) {
       spdlog::info("manifest signature not counted file={} note=\"{}\"",
@@ -100,6 +102,7 @@ absl::StatusOr<manifest::VerifiedManifest> LoadAndVerifyManifest(
                  acl.self, " must call"));
     }
   }
+  MRA_RETURN_IF_ERROR(manifest::CommitRollbackState(verified, state));
   return verified;
 }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "mra/crypto/digest.h"
 #include "mra/crypto/keys.h"
 #include "mra/crypto/signature.h"
+#include "mra/manifest/rollback_state.h"
 #include "mra/manifest/trust_anchors.h"
 #include "mra/manifest/verifier.h"
 #include "mra/platform/access_control.h"
@@ -141,6 +143,30 @@ TEST_F(StartupTest, ManifestMustListSelfAndPeers) {
   EXPECT_THAT(std::string(frontend.status().message()),
               HasSubstr("no entry for 'storage', which frontend must call"));
   EXPECT_THAT(Verify(kAuthenticationAcl), IsOk());
+}
+
+// A manifest the service refuses (it lacks a service this one needs) must not
+// advance the persisted rollback floor: only an accepted manifest does.
+TEST_F(StartupTest, RefusedManifestLeavesTheRollbackFloor) {
+  Publish(ManifestText(1, {"frontend", "authentication", "storage"}), 2);
+  ASSERT_THAT(Verify(kFrontendAcl), IsOk());
+  manifest::RollbackStateFile state(config_.Service("frontend").rollback_state);
+  MRA_ASSERT_OK_AND_ASSIGN(std::optional<manifest::RollbackRecord> before,
+                           state.Load());
+  ASSERT_TRUE(before.has_value());
+  ASSERT_EQ(before->highest_version, 1u);
+
+  Publish(ManifestText(2, {"frontend", "authentication"}), 2);
+  EXPECT_THAT(Verify(kFrontendAcl),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  MRA_ASSERT_OK_AND_ASSIGN(std::optional<manifest::RollbackRecord> after,
+                           state.Load());
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->highest_version, 1u);
+  EXPECT_EQ(after->manifest_sha256, before->manifest_sha256);
+  // So the manifest the service accepted can still be used.
+  Publish(ManifestText(1, {"frontend", "authentication", "storage"}), 2);
+  EXPECT_THAT(Verify(kFrontendAcl), IsOk());
 }
 
 TEST_F(StartupTest, MissingManifestFileNamed) {

@@ -19,6 +19,10 @@
 //      version accepted before; a declared version equal to it must come with
 //      identical bytes. On success the state is advanced atomically before the
 //      manifest is returned; if it cannot be persisted, verification fails.
+//
+// A caller with checks of its own (a service: the manifest must list it and
+// its peers) uses VerifyManifestUncommitted, runs them, and only then
+// CommitRollbackState: a manifest it refuses must not raise the floor.
 
 #pragma once
 
@@ -81,11 +85,32 @@ std::vector<std::string> CountSignatures(
     std::span<const DetachedSignature> signatures, const TrustAnchors& anchors,
     std::vector<SignatureVerdict>* out_verdicts);
 
-// VerifyManifest applies all rules (see file comment). Thread-compatible; the
-// state file must not be shared between concurrent callers.
+// VerifyManifest applies all rules (see file comment) and advances the
+// rollback state: VerifyManifestUncommitted, then CommitRollbackState.
+// Thread-compatible; the state file must not be shared between concurrent
+// callers.
 absl::StatusOr<VerifiedManifest> VerifyManifest(
     std::string_view manifest_bytes,
     std::span<const DetachedSignature> signatures, const TrustAnchors& anchors,
     const VerifyOptions& options);
+
+// VerifyManifestUncommitted applies all rules like VerifyManifest, rule 6
+// included (the state is read and the manifest checked against it), but
+// never writes the state. A manifest it returns is not yet accepted: the
+// caller runs its own checks, then CommitRollbackState.
+absl::StatusOr<VerifiedManifest> VerifyManifestUncommitted(
+    std::string_view manifest_bytes,
+    std::span<const DetachedSignature> signatures, const TrustAnchors& anchors,
+    const VerifyOptions& options);
+
+// CommitRollbackState records `verified` (from VerifyManifestUncommitted with
+// this `state`) as accepted: rule 6 is checked again against the state as it
+// is now, then the state is advanced atomically when the manifest is newer
+// than what it records (or it records nothing).
+// @return kManifestRollback / kManifestVersionConflict / kStateCorrupt as
+//         rule 6; the write error when the state cannot be persisted (the
+//         caller must then refuse the manifest).
+[[nodiscard]] absl::Status CommitRollbackState(const VerifiedManifest& verified,
+                                               const RollbackStateFile& state);
 
 }  // namespace mra::manifest
