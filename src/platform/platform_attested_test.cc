@@ -549,6 +549,53 @@ TEST_F(AttestedPlatformTest, ManifestReloadVerifiesBeforeSwapping) {
   EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
+// The host deletes storage's rollback state (or writes a valid record of an
+// older version) and drops in an older, validly signed manifest that still
+// admitted an enclave the newer one revoked. The production reload path must
+// refuse it: the manifest in force is a rollback floor too.
+TEST_F(AttestedPlatformTest, ReloadNeverRollsBackBelowTheManifestInForce) {
+  // v1 admitted the rogue as a frontend enclave; v2 revoked it.
+  const std::string v1 = ManifestText(1, {.rogue_as_frontend = true});
+  Publish(ManifestText(2), 2);
+  ASSERT_NO_FATAL_FAILURE(StartPlatform());
+  ASSERT_TRUE(WaitForState("storage", 2));
+  MRA_ASSERT_OK_AND_ASSIGN(rogue_, RogueFrontend());
+  EXPECT_THAT(StoragePut(*rogue_, "alice").error_code(), Refused());
+
+  // 1. The state file is deleted, v1 dropped in.
+  std::filesystem::remove(config_.Service("storage").rollback_state);
+  Publish(v1, 2);
+  SeveralPolls();
+  EXPECT_THAT(StoragePut(*rogue_, "alice").error_code(), Refused());
+  EXPECT_FALSE(StateOf("storage").has_value());  // Nothing was accepted.
+
+  // 2. The state file says v1 (a valid record of it), v1 in place.
+  manifest::RollbackStateFile state(config_.Service("storage").rollback_state);
+  ASSERT_THAT(state.Store({.highest_version = 1,
+                           .manifest_sha256 =
+                               HexEncode(crypto::Sha256(crypto::AsBytes(v1))),
+                           .deployment = "demo"}),
+              IsOk());
+  Publish(v1, 2);  // Touch the files again: a new check.
+  SeveralPolls();
+  EXPECT_THAT(StoragePut(*rogue_, "alice").error_code(), Refused());
+
+  // 3. The same version as the one in force with other content.
+  Publish(ManifestText(2, {.rogue_as_frontend = true}), 2);
+  SeveralPolls();
+  EXPECT_THAT(StoragePut(*rogue_, "alice").error_code(), Refused());
+
+  // A newer manifest is still accepted, and the platform works.
+  Publish(ManifestText(3), 2);
+  EXPECT_TRUE(WaitForState("storage", 3));
+  v1::RegisterRequest reg;
+  reg.set_username("dave");
+  reg.set_password("correct horse");
+  v1::RegisterResponse resp;
+  ::grpc::Status s = client_->Register(Context().get(), reg, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
 // A reloaded manifest the service refuses leaves its rollback floor and its
 // manifest in force: first one that lacks a service the frontend calls, then
 // one whose entry for storage no longer lists storage's own measurement (the
