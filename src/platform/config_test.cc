@@ -230,6 +230,9 @@ TEST(ConfigTest, WrongTypesAndValues) {
               "policy.max_collateral_age: must be positive");
   ExpectError("[policy]\nmax_evidence_age = \"forever\"\n",
               "policy.max_evidence_age: expected a duration");
+  ExpectError("[policy]\ncert_lifetime = \"2h\"\nmax_evidence_age = \"2h\"\n",
+              "policy.max_evidence_age: must be at least cert_lifetime + 5m "
+              "(2h5m)");
   ExpectError("[services.frontend]\nlisten = \"localhost\"\n",
               "services.frontend.listen: 'localhost' is not host:port");
   ExpectError("[services.frontend]\nlisten = \"a:70000\"\n",
