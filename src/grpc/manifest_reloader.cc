@@ -131,6 +131,10 @@ absl::StatusOr<std::unique_ptr<ManifestReloader>> ManifestReloader::Create(
           "ManifestReloader: empty signature path");
     }
   }
+  if (options.list_signatures && !signature_paths.empty()) {
+    return absl::InvalidArgumentError(
+        "ManifestReloader: give signature_paths or list_signatures, not both");
+  }
   if (signature_paths.size() > manifest::kMaxSignatures) {
     return absl::InvalidArgumentError(StrCat("ManifestReloader: more than ",
                                              manifest::kMaxSignatures,
@@ -184,17 +188,6 @@ ManifestReloader::Stats ManifestReloader::GetStats() const {
 }
 
 absl::Status ManifestReloader::CheckLocked(bool force) {
-  std::vector<std::string> stamps;
-  stamps.reserve(1 + signature_paths_.size());
-  stamps.push_back(Stamp(manifest_path_));
-  for (const std::string& p : signature_paths_) {
-    stamps.push_back(Stamp(p));
-  }
-  if (!force && stamps == stamps_) {
-    return absl::OkStatus();
-  }
-  stamps_ = std::move(stamps);
-
   auto read_error = [this](const absl::Status& status) {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -207,6 +200,42 @@ absl::Status ManifestReloader::CheckLocked(bool force) {
         status.ToString());
     return status;
   };
+
+  std::vector<std::string> signature_paths = signature_paths_;
+  if (options_.list_signatures) {
+    absl::StatusOr<std::vector<std::string>> listed =
+        options_.list_signatures();
+    absl::Status list_status = listed.status();
+    if (list_status.ok() && listed->size() > manifest::kMaxSignatures) {
+      list_status = absl::InvalidArgumentError(
+          StrCat(listed->size(), " signature files; at most ",
+                 manifest::kMaxSignatures, " are considered"));
+    }
+    if (!list_status.ok()) {
+      // Reported once per distinct error, like a read error after a change.
+      std::vector<std::string> stamps = {
+          StrCat("list-error:", list_status.ToString())};
+      if (!force && stamps == stamps_) {
+        return absl::OkStatus();
+      }
+      stamps_ = std::move(stamps);
+      return read_error(list_status);
+    }
+    signature_paths = *std::move(listed);
+  }
+
+  // Each stamp names its file, so a signature file listed anew is a change.
+  std::vector<std::string> stamps;
+  stamps.reserve(1 + signature_paths.size());
+  stamps.push_back(StrCat(manifest_path_, "=", Stamp(manifest_path_)));
+  for (const std::string& p : signature_paths) {
+    stamps.push_back(StrCat(p, "=", Stamp(p)));
+  }
+  if (!force && !retry_pending_ && stamps == stamps_) {
+    return absl::OkStatus();
+  }
+  stamps_ = std::move(stamps);
+
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.checks;
@@ -219,8 +248,7 @@ absl::Status ManifestReloader::CheckLocked(bool force) {
   ContentHasher hasher;
   hasher.Add('m', Bytes(*manifest_bytes));
   std::vector<manifest::DetachedSignature> signatures;
-  for (size_t i = 0; i < signature_paths_.size(); ++i) {
-    const std::string& path = signature_paths_[i];
+  for (const std::string& path : signature_paths) {
     absl::StatusOr<std::string> sig =
         ReadFileBounded(path, options_.max_signature_len);
     if (absl::IsNotFound(sig.status())) {
@@ -235,11 +263,9 @@ absl::Status ManifestReloader::CheckLocked(bool force) {
         path, std::vector<uint8_t>(sig->begin(), sig->end())});
   }
   MRA_ASSIGN_OR_RETURN(crypto::Sha256Digest digest, hasher.Finish());
-  if (!force && have_offered_ && digest == offered_sha256_) {
-    return absl::OkStatus();  // Touched, not changed; or already rejected.
+  if (!force && !retry_pending_ && have_offered_ && digest == offered_sha256_) {
+    return absl::OkStatus();  // Touched, not changed.
   }
-  have_offered_ = true;
-  offered_sha256_ = digest;
 
   const size_t num_signatures = signatures.size();
   absl::Status status;
@@ -253,6 +279,11 @@ absl::Status ManifestReloader::CheckLocked(bool force) {
   const std::string digest_hex =
       HexEncode(std::span<const uint8_t>(digest).first(8));
   if (status.ok()) {
+    // Accepted: offered again only once the content changes (or on force).
+    have_offered_ = true;
+    offered_sha256_ = digest;
+    retry_pending_ = false;
+    last_rejection_.clear();
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.accepted;
@@ -262,15 +293,25 @@ absl::Status ManifestReloader::CheckLocked(bool force) {
         "manifest reload accepted: content={} signatures={} path={}",
         digest_hex, num_signatures, manifest_path_);
   } else {
+    // Rejected: offered again at the next check, in case the cause was
+    // transient. The same content refused for the same reason is logged at
+    // debug level only, so a bad manifest left in place does not flood the
+    // log once per poll.
+    std::string rejection = StrCat(digest_hex, " ", status.ToString());
+    const bool repeated = retry_pending_ && rejection == last_rejection_;
+    retry_pending_ = true;
+    last_rejection_ = std::move(rejection);
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.rejected;
       stats_.last_error = status.ToString();
     }
-    internal::Logger().warn(
+    internal::Logger().log(
+        repeated ? spdlog::level::debug : spdlog::level::warn,
         "manifest reload rejected: content={} signatures={} path={} "
-        "reason={}; the manifest in force stays",
-        digest_hex, num_signatures, manifest_path_, status.ToString());
+        "reason={}; the manifest in force stays{}",
+        digest_hex, num_signatures, manifest_path_, status.ToString(),
+        repeated ? " (again)" : "; retried at the next check");
   }
   return status;
 }

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -177,7 +178,7 @@ TEST_F(ManifestReloaderTest, BadReloadKeepsTheOldManifest) {
                       absl::Seconds(5)));
 }
 
-TEST_F(ManifestReloaderTest, RejectedBytesAreNotRetriedUntilChangedOrForced) {
+TEST_F(ManifestReloaderTest, RejectedBytesAreRetriedAtTheNextCheck) {
   Publish("version = 1");
   ManifestReloaderOptions options = FastPolling();
   options.poll_interval = absl::ZeroDuration();  // Checks only on demand.
@@ -188,17 +189,61 @@ TEST_F(ManifestReloaderTest, RejectedBytesAreNotRetriedUntilChangedOrForced) {
   EXPECT_THAT((*reloader)->CheckNow(),
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_EQ(holder_.calls(), 2);
-  // Rewritten with identical bytes: stat changes, content does not.
-  Publish("version = 2", /*good_signature=*/false);
-  EXPECT_THAT((*reloader)->CheckNow(), IsOk());
-  EXPECT_EQ(holder_.calls(), 2);
-  // Nothing changed at all.
-  EXPECT_THAT((*reloader)->CheckNow(), IsOk());
-  EXPECT_EQ(holder_.calls(), 2);
-  // An operator asks again (e.g. after fixing the rollback state).
-  (*reloader)->RequestReload();
-  ASSERT_TRUE(WaitFor([&] { return holder_.calls() == 3; }, absl::Seconds(5)));
+  // Nothing changed: the next check offers the rejected bytes again (the
+  // cause may have been transient).
+  EXPECT_THAT((*reloader)->CheckNow(),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(holder_.calls(), 3);
   EXPECT_EQ(holder_.in_force(), "version = 1");
+  // Once accepted, content is not offered again until it changes.
+  Write(sig1_, "ok:version = 2");
+  EXPECT_THAT((*reloader)->CheckNow(), IsOk());
+  EXPECT_EQ(holder_.calls(), 4);
+  EXPECT_EQ(holder_.in_force(), "version = 2");
+  EXPECT_THAT((*reloader)->CheckNow(), IsOk());
+  // Rewritten with identical bytes: stat changes, content does not.
+  Publish("version = 2");
+  EXPECT_THAT((*reloader)->CheckNow(), IsOk());
+  EXPECT_EQ(holder_.calls(), 4);
+  // An operator asks again: re-offered even though unchanged.
+  (*reloader)->RequestReload();
+  ASSERT_TRUE(WaitFor([&] { return holder_.calls() == 5; }, absl::Seconds(5)));
+}
+
+// A rejection for a transient reason (here: the callback fails once, as when
+// the rollback state cannot be written) is retried at the next poll although
+// the files did not change.
+TEST_F(ManifestReloaderTest, FailedCallbackIsRetriedAtTheNextPoll) {
+  Publish("version = 1");
+  std::mutex mu;
+  int calls = 0;
+  std::string in_force;
+  auto callback = [&](std::string bytes,
+                      std::vector<manifest::DetachedSignature> /*sigs*/) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (++calls == 2) {
+      return absl::UnavailableError("rollback state: disk full");
+    }
+    in_force = bytes;
+    return absl::OkStatus();
+  };
+  auto reloader =
+      ManifestReloader::Create(manifest_, {sig1_}, callback, FastPolling());
+  ASSERT_THAT(reloader, IsOk());
+  Publish("version = 2");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return in_force == "version = 2";
+      },
+      absl::Seconds(5)));
+  ManifestReloader::Stats stats = (*reloader)->GetStats();
+  EXPECT_EQ(stats.rejected, 1U);
+  EXPECT_EQ(stats.accepted, 2U);
+  // Once accepted, unchanged files are not offered again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(calls, 3);
 }
 
 TEST_F(ManifestReloaderTest, MissingSignatureFileIsSkipped) {
@@ -210,6 +255,37 @@ TEST_F(ManifestReloaderTest, MissingSignatureFileIsSkipped) {
   Write(sig2_, "second auditor");
   ASSERT_TRUE(WaitFor([&] { return holder_.calls() == 2; }, absl::Seconds(5)));
   EXPECT_THAT(holder_.last_labels(), ElementsAre(sig1_, sig2_));
+}
+
+// With list_signatures the files are listed at every check: a signature
+// file that appears later (under a new name) is read.
+TEST_F(ManifestReloaderTest, ListedSignatureFilesAddedLaterAreRead) {
+  const std::string sig_dir = dir_ + "/signatures";
+  std::filesystem::create_directories(sig_dir);
+  Write(manifest_, "version = 1");
+  Write(sig_dir + "/a.sig", "ok:version = 1");
+  ManifestReloaderOptions options = FastPolling();
+  options.list_signatures =
+      [sig_dir]() -> absl::StatusOr<std::vector<std::string>> {
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator(sig_dir)) {
+      files.push_back(entry.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+  };
+  auto reloader =
+      ManifestReloader::Create(manifest_, {}, holder_.Callback(), options);
+  ASSERT_THAT(reloader, IsOk());
+  EXPECT_THAT(holder_.last_labels(), ElementsAre(sig_dir + "/a.sig"));
+  Write(sig_dir + "/b.sig", "second auditor");
+  ASSERT_TRUE(WaitFor([&] { return holder_.calls() == 2; }, absl::Seconds(5)));
+  EXPECT_THAT(holder_.last_labels(),
+              ElementsAre(sig_dir + "/a.sig", sig_dir + "/b.sig"));
+  // Fixed paths and a lister together are ambiguous.
+  EXPECT_THAT(
+      ManifestReloader::Create(manifest_, {sig1_}, holder_.Callback(), options),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ManifestReloaderTest, OversizedManifestIsAReadError) {

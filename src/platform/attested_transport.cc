@@ -31,6 +31,7 @@
 #include "mra/base/verify_failure.h"
 #include "mra/collateral/collateral.h"
 #include "mra/collateral/provider.h"
+#include "mra/crypto/digest.h"
 #include "mra/grpc/credentials.h"
 #include "mra/grpc/identity.h"
 #include "mra/grpc/manifest_reloader.h"
@@ -221,6 +222,10 @@ struct ReloadContext {
   const Clock* clock;
   std::shared_ptr<x509::ManifestHolder> holder;
   x509::AppraisedEvidence self;  // What AttestSelf saw.
+  // The last refusal logged (manifest digest and reason): the reloader
+  // offers a refused manifest again at every poll, and the same refusal is
+  // logged at error level once, then at debug level.
+  std::shared_ptr<std::string> last_refusal = std::make_shared<std::string>();
 };
 
 // Reload verifies a changed manifest like start-up steps 2 and 3 (compiled-in
@@ -260,12 +265,20 @@ absl::Status Reload(const ReloadContext& ctx, const std::string& bytes,
     status = manifest::CommitRollbackState(*verified, state);
   }
   if (!status.ok()) {
-    spdlog::error(
-        "manifest reload REFUSED service={} reason=\"{}\"; the manifest in "
-        "force stays",
-        acl.self, ToStd(status.message()));
+    // Reload runs on the reloader's thread only, never concurrently.
+    std::string refusal =
+        StrCat(HexEncode(crypto::Sha256(crypto::AsBytes(bytes))), " ",
+               status.ToString());
+    const bool repeated = refusal == *ctx.last_refusal;
+    *ctx.last_refusal = std::move(refusal);
+    spdlog::log(
+        repeated ? spdlog::level::debug : spdlog::level::err,
+        "manifest reload REFUSED service={} reason=\"{}\"; the manifest "
+        "in force stays{}",
+        acl.self, ToStd(status.message()), repeated ? " (again)" : "");
     return status;
   }
+  ctx.last_refusal->clear();
   uint64_t version = verified->manifest.version.value_or(0);
   std::string digest = HexEncode(verified->digest);
   // The watcher's first look offers the manifest start-up already verified.
@@ -558,16 +571,19 @@ class AttestedTransportBuilder final : public TransportBuilder {
         verifier_options);
     MRA_RETURN_IF_ERROR(transport->Init(appraiser_, verifier_options));
 
-    MRA_ASSIGN_OR_RETURN(std::vector<std::string> signature_files,
-                         ResolveSignatureFiles(config_.manifest));
     grpc::ManifestReloaderOptions reload_options;
     reload_options.poll_interval = options_.manifest_poll_interval;
     reload_options.reload_on_sighup = options_.reload_on_sighup;
     reload_options.load_on_create = false;  // Step 2 just verified it.
+    // Listed again at every check: a *.sig added to signature_dir later
+    // counts.
+    reload_options.list_signatures = [manifest_config = config_.manifest] {
+      return ResolveSignatureFiles(manifest_config);
+    };
     MRA_ASSIGN_OR_RETURN(
         std::unique_ptr<grpc::ManifestReloader> reloader,
         grpc::ManifestReloader::Create(
-            config_.manifest.path, std::move(signature_files),
+            config_.manifest.path, /*signature_paths=*/{},
             [ctx = ReloadContext{&config_, &acl_, anchors_, options_.clock,
                                  holder, *self_}](
                 std::string bytes,

@@ -624,5 +624,45 @@ TEST_F(AttestedPlatformTest, RefusedReloadLeavesTheFloorAndTheManifestInForce) {
   EXPECT_THAT(StoragePut(*rogue_, "alice").error_code(), Refused());
 }
 
+// A reload refused for a reason outside the manifest files (here the
+// rollback state cannot be read) is retried at the next poll once that is
+// repaired, although the manifest files did not change again.
+TEST_F(AttestedPlatformTest, RefusedReloadIsRetriedOnceTheCauseIsRepaired) {
+  ASSERT_NO_FATAL_FAILURE(StartPlatform());
+  ASSERT_TRUE(WaitForState("storage", 1));
+  const std::string state_path = config_.Service("storage").rollback_state;
+  MRA_ASSERT_OK_AND_ASSIGN(std::string saved,
+                           ReadFileBounded(state_path, 64 * 1024));
+  std::filesystem::remove(state_path);
+  std::filesystem::create_directory(state_path);  // Unreadable as a file.
+  Publish(ManifestText(2), 2);
+  SeveralPolls();
+  ASSERT_TRUE(std::filesystem::is_directory(state_path));  // Refused.
+  std::filesystem::remove(state_path);
+  ASSERT_THAT(WriteFileAtomic(state_path, saved), IsOk());
+  EXPECT_TRUE(WaitForState("storage", 2));
+}
+
+// Signatures read from signature_dir: a signature file that appears after
+// the service started (another name than the ones there at start) counts.
+TEST_F(AttestedPlatformTest, ReloadReadsSignatureFilesAddedLater) {
+  ASSERT_NO_FATAL_FAILURE(StartPlatform());
+  ASSERT_TRUE(WaitForState("storage", 1));
+  const std::string v2 = ManifestText(2);
+  ASSERT_THAT(WriteFileAtomic(config_.manifest.path, v2), IsOk());
+  for (size_t i = 0; i < suite_->auditor_keys.size(); ++i) {
+    std::filesystem::remove(config_.manifest.signature_dir + "/auditor" +
+                            std::to_string(i) + ".sig");
+    MRA_ASSERT_OK_AND_ASSIGN(
+        std::vector<uint8_t> sig,
+        crypto::SignDetached(suite_->auditor_keys[i], crypto::AsBytes(v2)));
+    ASSERT_THAT(WriteFileAtomic(config_.manifest.signature_dir + "/v2-auditor" +
+                                    std::to_string(i) + ".sig",
+                                std::string(sig.begin(), sig.end())),
+                IsOk());
+  }
+  EXPECT_TRUE(WaitForState("storage", 2));
+}
+
 }  // namespace
 }  // namespace mra::platform

@@ -13,11 +13,19 @@
 // inode, size, mtime and ctime in nanoseconds); when any differs, or when a
 // reload was requested (RequestReload, SIGHUP), all files are read (bounded)
 // and hashed; the callback runs only if that content hash differs from the
-// last content it was given. A callback error is logged and counted, and the
-// previously accepted manifest stays in force (the callback must swap only
-// on success); the same rejected bytes are not retried until they change or
-// a reload is requested. An operator who updates the manifest before its
-// signatures sees one rejection, then an acceptance once the signatures land.
+// last content it accepted. With `list_signatures` the signature files are
+// listed again at every check, so a signature file added later (e.g. a new
+// *.sig in a directory) is noticed and read.
+//
+// A callback error is logged and counted, and the previously accepted
+// manifest stays in force (the callback must swap only on success). Since a
+// rejection may have a transient cause (the rollback state could not be
+// written), the rejected content is offered again at the next check (the
+// next poll, RequestReload or SIGHUP) even if no file changed: at most one
+// retry per poll interval. A rejection repeated with the same content and
+// reason is logged at debug level only. An operator who updates the manifest
+// before its signatures sees one rejection, then an acceptance once the
+// signatures land.
 //
 // Logs go to the spdlog logger "mra.grpc" ("manifest reload accepted" /
 // "manifest reload rejected" with the content SHA-256 prefix and reason).
@@ -61,6 +69,11 @@ struct ManifestReloaderOptions {
   // When true (default), Create reads the files and runs the callback once
   // before returning, and fails if that first load fails.
   bool load_on_create = true;
+  // When set, it is called at every check for the current signature files
+  // (e.g. every *.sig in a directory) instead of using the fixed
+  // `signature_paths` of Create (which must then be empty). Its error, or
+  // more than manifest::kMaxSignatures files, is a read error.
+  std::function<absl::StatusOr<std::vector<std::string>>()> list_signatures;
 };
 
 // ManifestReloader watches one manifest and its signature files.
@@ -78,7 +91,7 @@ class ManifestReloader {
 
   // Stats counts what the reloader did.
   struct Stats {
-    uint64_t checks = 0;       // Content reads (after a stat change).
+    uint64_t checks = 0;       // Content reads (after a change, or a retry).
     uint64_t accepted = 0;     // Callback returned OK.
     uint64_t rejected = 0;     // Callback returned an error.
     uint64_t read_errors = 0;  // A file could not be read (or too big).
@@ -90,10 +103,12 @@ class ManifestReloader {
   // @param manifest_path the manifest file.
   // @param signature_paths its detached signatures (a missing signature file
   //        is skipped, so signatures may be added later; at most
-  //        manifest::kMaxSignatures).
-  // @return kInvalidArgument for an empty path, too many signature files or
-  //         a null callback; with load_on_create, the read error or the
-  //         callback's error of the first load.
+  //        manifest::kMaxSignatures); empty when options.list_signatures is
+  //        set.
+  // @return kInvalidArgument for an empty path, too many signature files,
+  //         both signature_paths and list_signatures, or a null callback;
+  //         with load_on_create, the read error or the callback's error of
+  //         the first load.
   static absl::StatusOr<std::unique_ptr<ManifestReloader>> Create(
       std::string manifest_path, std::vector<std::string> signature_paths,
       VerifyAndSwap callback, ManifestReloaderOptions options = {});
@@ -109,7 +124,8 @@ class ManifestReloader {
   void RequestReload();
 
   // CheckNow runs one check on the calling thread.
-  // @param force re-read and re-offer even if nothing changed.
+  // @param force re-read and re-offer even if nothing changed. Content the
+  //        callback rejected last time is re-offered without force.
   // @return OK when nothing changed or the callback accepted the new
   //         content; otherwise the read error or the callback's error.
   [[nodiscard]] absl::Status CheckNow(bool force = false);
@@ -136,6 +152,9 @@ class ManifestReloader {
   std::vector<std::string> stamps_;        // Guarded by check_mu_.
   bool have_offered_ = false;              // Guarded by check_mu_.
   crypto::Sha256Digest offered_sha256_{};  // Guarded by check_mu_.
+  // The last callback failed: offer again at the next check.
+  bool retry_pending_ = false;  // Guarded by check_mu_.
+  std::string last_rejection_;  // Guarded by check_mu_.
 
   mutable std::mutex mu_;  // Guards stats_ and stopping_.
   std::condition_variable cv_;
