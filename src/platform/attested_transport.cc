@@ -222,9 +222,10 @@ struct ReloadContext {
   const Clock* clock;
   std::shared_ptr<x509::ManifestHolder> holder;
   x509::AppraisedEvidence self;  // What AttestSelf saw.
-  // The last refusal logged (manifest digest and reason): the reloader
-  // offers a refused manifest again at every poll, and the same refusal is
-  // logged at error level once, then at debug level.
+  // The last refusal logged (digests of the manifest and its signatures,
+  // and the reason): the reloader offers a refused manifest again at every
+  // poll, and the same refusal is logged at error level once, then at debug
+  // level.
   std::shared_ptr<std::string> last_refusal = std::make_shared<std::string>();
 };
 
@@ -266,9 +267,12 @@ absl::Status Reload(const ReloadContext& ctx, const std::string& bytes,
   }
   if (!status.ok()) {
     // Reload runs on the reloader's thread only, never concurrently.
-    std::string refusal =
-        StrCat(HexEncode(crypto::Sha256(crypto::AsBytes(bytes))), " ",
-               status.ToString());
+    std::string refusal = HexEncode(crypto::Sha256(crypto::AsBytes(bytes)));
+    for (const manifest::DetachedSignature& sig : sigs) {
+      StrAppend(&refusal, " ", sig.label, ":",
+                HexEncode(crypto::Sha256(sig.bytes)));
+    }
+    StrAppend(&refusal, " ", status.ToString());
     const bool repeated = refusal == *ctx.last_refusal;
     *ctx.last_refusal = std::move(refusal);
     spdlog::log(
