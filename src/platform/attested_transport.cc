@@ -85,6 +85,7 @@ absl::StatusOr<sgx::AppraisalPolicy> AppraisalPolicyFor(
   }
   policy.allow_debug = config.allow_debug;
   policy.allow_simulation = config.allow_simulation;
+  policy.max_collateral_age = config.max_collateral_age;
   return policy;
 }
 
@@ -568,6 +569,8 @@ class AttestedTransportBuilder final : public TransportBuilder {
     x509::PeerVerifierOptions verifier_options{
         .clock = options_.clock,
         .allow_debug_enclaves = config_.policy.allow_debug,
+        .max_evidence_age = config_.policy.max_evidence_age.value_or(
+            x509::PeerVerifierOptions::kDefaultMaxEvidenceAge),
         .cache = std::make_shared<x509::VerificationCache>(),
     };
     auto transport = std::make_unique<AttestedTransport>(
@@ -728,6 +731,8 @@ MakeAttestedClientChannelFactory(const DeploymentConfig& config,
       DescribeFor(config), std::move(holder), std::move(appraiser),
       {.clock = options.clock,
        .allow_debug_enclaves = config.policy.allow_debug,
+       .max_evidence_age = config.policy.max_evidence_age.value_or(
+           x509::PeerVerifierOptions::kDefaultMaxEvidenceAge),
        .cache = nullptr}));
 }
 

@@ -511,6 +511,29 @@ TEST_F(AttestedPlatformTest, SimulationRefusedUnlessTheConfigAllowsIt) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+// [policy] max_collateral_age reaches the appraisal policy: the sim
+// collateral was issued a day before `mra sim init`, so a service's check of
+// its own evidence refuses it under 1h and accepts it under 48h.
+TEST_F(AttestedPlatformTest, MaxCollateralAgeFromTheConfigIsEnforced) {
+  for (const std::string age : {"1h", "48h"}) {
+    SCOPED_TRACE(age);
+    std::string text = ConfigText(true);
+    text.insert(text.find("cert_lifetime"),
+                "max_collateral_age = \"" + age + "\"\n");
+    MRA_ASSERT_OK_AND_ASSIGN(DeploymentConfig aged,
+                             ParseDeploymentConfig(text, "aged", dir_));
+    MRA_ASSERT_OK_AND_ASSIGN(std::unique_ptr<TransportBuilder> builder,
+                             internal::MakeAttestedTransportBuilder(
+                                 aged, kStorageAcl, Options("storage")));
+    if (age == "1h") {
+      EXPECT_THAT(builder->AttestSelf(),
+                  FailsWith(VerifyFailure::kCollateralTooOld));
+    } else {
+      EXPECT_THAT(builder->AttestSelf(), IsOk());
+    }
+  }
+}
+
 TEST_F(AttestedPlatformTest, ClientRefusesAnUnsignedManifest) {
   Publish(ManifestText(1), 1);  // One of the two required auditors.
   EXPECT_THAT(internal::MakeAttestedClientChannelFactory(
