@@ -64,9 +64,13 @@ absl::StatusOr<const TrustedRoot*> VerifyIssuerChain(
     }
     // Issued by the root: acceptable only as the root itself, encoded
     // differently (same subject and key), not as an intermediate.
+    // (CertificatePublicKey: collateral certificates are parsed without
+    // their key, so X509_get0_pubkey is null for them.)
+    absl::StatusOr<crypto::EvpPkeyPtr> last_key =
+        crypto::CertificatePublicKey(last);
     if (X509_NAME_cmp(X509_get_subject_name(last),
                       X509_get_subject_name(root->cert.get())) != 0 ||
-        EVP_PKEY_eq(X509_get0_pubkey(last), root->key.get()) != 1) {
+        !last_key.ok() || EVP_PKEY_eq(last_key->get(), root->key.get()) != 1) {
       return Failure(
           VerifyFailure::kCertChainInvalid,
           StrCat(field, "[1] ('",

@@ -415,9 +415,12 @@ absl::StatusOr<Forged> Forge(const ForgeOptions& o) {
   std::string qe_text = qe.dump();
 
   const PrivateKey& tcb_signer = o.tcb_info_signed_by_pck_ca ? ca_key : tcb_key;
-  std::string chain_tcb = Pem(tcb.get()) +
-                          (o.tcb_chain_intermediate ? Pem(mid.get()) : "") +
-                          Pem(root.get());
+  X509Ptr reissued_root =
+      MakeCert({"mra TEST SGX Root CA", &root_key, root.get(), &root_key, true,
+                long_ago, far_away, 5, std::nullopt});
+  std::string chain_tcb =
+      Pem(tcb.get()) + (o.tcb_chain_intermediate ? Pem(mid.get()) : "") +
+      Pem(o.tcb_chain_reissued_root ? reissued_root.get() : root.get());
   nlohmann::ordered_json bundle;
   bundle["pck_crl_issuer_chain"] = Pem(ca.get()) + Pem(root.get());
   std::vector<const X509*> root_revoked;

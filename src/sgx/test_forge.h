@@ -89,6 +89,10 @@ struct ForgeOptions {
   // revoke_tcb_intermediate the intermediate's serial is in the root CRL.
   bool tcb_chain_intermediate = false;
   bool revoke_tcb_intermediate = false;
+  // The TCB info / QE identity issuer chains end in the root re-issued (same
+  // subject and key, another serial, signed by the root key) instead of the
+  // trusted root's own bytes.
+  bool tcb_chain_reissued_root = false;
 };
 
 // Forged is one world.

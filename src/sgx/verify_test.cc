@@ -697,6 +697,12 @@ TEST(ForgedTest, CollateralIssuerChainsAreExactlySignerAndRoot) {
   EXPECT_THAT(r2, FailsWith(VerifyFailure::kCertChainInvalid));
   EXPECT_THAT(std::string(ToStd(r2.status().message())),
               HasSubstr("collateral.tcb_info_issuer_chain[1]"));
+
+  // [signer, the root re-issued]: the same subject and key as the trusted
+  // root, other bytes; it is the root, so the chain is accepted.
+  ForgeOptions reissued;
+  reissued.tcb_chain_reissued_root = true;
+  EXPECT_THAT(VerifyWorld(MakeWorld(reissued)), IsOk());
 }
 
 TEST(ForgedTest, RealQuoteAgainstForgedCollateralIsUntrusted) {
