@@ -5,28 +5,15 @@
 
 #include "gtest/gtest.h"
 
+#include "mra/testing/ec_keys.h"
 #include "mra/testing/status_matchers.h"
 
 namespace mra::manifest {
 namespace {
 
+using ::mra::testing::CompressedP256Spki;
 using ::mra::testing::IsOk;
 using ::mra::testing::StatusIs;
-
-// CompressedP256Spki re-encodes an uncompressed P-256 SubjectPublicKeyInfo
-// (0x04 || X || Y) with the compressed point (0x02/0x03 by Y's parity || X):
-// the same key in the other encoding SEC 1 allows.
-std::vector<uint8_t> CompressedP256Spki(const std::vector<uint8_t>& spki) {
-  // 30 59 | 30 13 <id-ecPublicKey, prime256v1> | 03 42 00 | 04 X(32) Y(32)
-  EXPECT_EQ(spki.size(), 91u);
-  EXPECT_EQ(spki[26], 0x04);
-  std::vector<uint8_t> out = {0x30, 0x39};
-  out.insert(out.end(), spki.begin() + 2, spki.begin() + 23);  // AlgorithmId.
-  out.insert(out.end(), {0x03, 0x22, 0x00});
-  out.push_back(static_cast<uint8_t>(0x02 | (spki[90] & 1)));
-  out.insert(out.end(), spki.begin() + 27, spki.begin() + 59);  // X.
-  return out;
-}
 
 Auditor Make(const std::string& name, const crypto::PrivateKey& key) {
   return Auditor{name, key.public_key()};
