@@ -222,11 +222,13 @@ struct OffloadState {
 class MraCertificateVerifier final : public ExternalCertificateVerifier {
  public:
   MraCertificateVerifier(std::shared_ptr<const PeerVerifier> verifier,
-                         Side side, VerifyMode mode, bool allow_anonymous)
+                         Side side, VerifyMode mode, bool allow_anonymous,
+                         size_t max_offloaded)
       : verifier_(std::move(verifier)),
         side_(side),
         mode_(mode),
         allow_anonymous_(allow_anonymous),
+        max_offloaded_(max_offloaded),
         offload_(std::make_shared<OffloadState>()) {}
 
   bool Verify(TlsCustomVerificationCheckRequest* request,
@@ -244,6 +246,18 @@ class MraCertificateVerifier final : public ExternalCertificateVerifier {
     check->callback = std::move(callback);
     {
       std::lock_guard<std::mutex> lock(offload_->mu);
+      // A flood of handshakes must not start a thread each: beyond the cap
+      // the handshake is refused, not queued (the client may retry).
+      if (offload_->pending.size() >= max_offloaded_) {
+        internal::Logger().warn(
+            "peer refused: side={} verdict=TOO_MANY_VERIFICATIONS "
+            "in_flight={} target={}",
+            SideName(side_), offload_->pending.size(), target);
+        *sync_status =
+            ::grpc::Status(::grpc::StatusCode::UNAVAILABLE,
+                           "mra: too many peer verifications in progress");
+        return true;
+      }
       offload_->pending[request] = check;
     }
     try {
@@ -305,6 +319,7 @@ class MraCertificateVerifier final : public ExternalCertificateVerifier {
   const Side side_;
   const VerifyMode mode_;
   const bool allow_anonymous_;
+  const size_t max_offloaded_;
   const std::shared_ptr<OffloadState> offload_;
 };
 
@@ -401,6 +416,10 @@ MakeServerCredentials(IdentitySource& identity,
   if (verifier == nullptr) {
     return absl::InvalidArgumentError("MakeServerCredentials: null verifier");
   }
+  if (options.max_offloaded_verifications == 0) {
+    return absl::InvalidArgumentError(
+        "MakeServerCredentials: max_offloaded_verifications must be >= 1");
+  }
   auto provider = identity.CertificateProvider();
   if (provider == nullptr) {
     return absl::InvalidArgumentError(
@@ -418,7 +437,7 @@ MakeServerCredentials(IdentitySource& identity,
   tls.set_certificate_verifier(
       ExternalCertificateVerifier::Create<MraCertificateVerifier>(
           std::move(verifier), Side::kServer, options.verify_mode,
-          /*allow_anonymous=*/!require));
+          /*allow_anonymous=*/!require, options.max_offloaded_verifications));
   std::shared_ptr<::grpc::ServerCredentials> creds =
       ::grpc::experimental::TlsServerCredentials(tls);
   if (creds == nullptr) {
@@ -433,6 +452,10 @@ MakeChannelCredentials(IdentitySource* identity,
                        const ChannelCredentialsOptions& options) {
   if (verifier == nullptr) {
     return absl::InvalidArgumentError("MakeChannelCredentials: null verifier");
+  }
+  if (options.max_offloaded_verifications == 0) {
+    return absl::InvalidArgumentError(
+        "MakeChannelCredentials: max_offloaded_verifications must be >= 1");
   }
   ::grpc::experimental::TlsChannelCredentialsOptions tls;
   if (identity != nullptr) {
@@ -451,7 +474,7 @@ MakeChannelCredentials(IdentitySource* identity,
   tls.set_certificate_verifier(
       ExternalCertificateVerifier::Create<MraCertificateVerifier>(
           std::move(verifier), Side::kClient, options.verify_mode,
-          /*allow_anonymous=*/false));
+          /*allow_anonymous=*/false, options.max_offloaded_verifications));
   std::shared_ptr<::grpc::ChannelCredentials> tls_creds =
       ::grpc::experimental::TlsCredentials(tls);
   std::shared_ptr<::grpc::CallCredentials> recheck =

@@ -461,6 +461,47 @@ TEST(AttestedGrpcTest, OffloadedVerificationCompletesHandshakes) {
   EXPECT_EQ(server->service.calls(), 1);
 }
 
+// A handshake flood must not start a thread per handshake: beyond
+// max_offloaded_verifications in flight, a handshake is refused.
+TEST(AttestedGrpcTest, OffloadedVerificationsInFlightAreCapped) {
+  auto server_id = MakeStatic("svc:storage");
+  auto client_id = MakeStatic("svc:frontend");
+  auto server_verifier = std::make_shared<MarkerPeerVerifier>();
+  server_verifier->SetDelay(absl::Seconds(1));
+  ServerCredentialsOptions server_options;
+  server_options.verify_mode = VerifyMode::kOffload;
+  server_options.max_offloaded_verifications = 1;
+  auto server = StartServer(*server_id, server_verifier, server_options);
+  ASSERT_NE(server, nullptr);
+  auto creds =
+      ClientCreds(client_id.get(), std::make_shared<MarkerPeerVerifier>());
+  const size_t log_mark = AllLogLines().size();
+
+  CallResult first;
+  std::thread slow([&] { first = Call(NewChannel(server->port, creds)); });
+  // Wait until the first handshake's verification is in flight.
+  for (int i = 0; i < 200 && server_verifier->calls() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(server_verifier->calls(), 1u);
+  CallResult second = Call(NewChannel(server->port, creds));
+  slow.join();
+  EXPECT_TRUE(first.status.ok()) << first.status.error_message();
+  EXPECT_THAT(second.status.error_code(), IsRefusedCall())
+      << second.status.error_message();
+  EXPECT_EQ(server_verifier->calls(), 1u) << "the second was verified too";
+  EXPECT_EQ(server->service.calls(), 1);
+  EXPECT_TRUE(LogContains(AllLogLines(), log_mark,
+                          {"peer refused: side=server",
+                           "verdict=TOO_MANY_VERIFICATIONS", "in_flight=1"}));
+  // Once the first is done, handshakes are verified again.
+  EXPECT_TRUE(Call(NewChannel(server->port, creds)).status.ok());
+
+  ServerCredentialsOptions zero;
+  zero.max_offloaded_verifications = 0;
+  EXPECT_FALSE(MakeServerCredentials(*server_id, server_verifier, zero).ok());
+}
+
 // Certificates that live 2-3 s expire many times during 8 s of calls, both on
 // one long-lived channel (whose connection the server recycles every 2 s)
 // and on a fresh connection every 200 ms; no call may fail, and the peers

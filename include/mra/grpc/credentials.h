@@ -45,6 +45,7 @@
 
 #pragma once
 
+#include <cstddef>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -87,16 +88,27 @@ enum class VerifyMode {
   kOffload,
 };
 
+// Default cap on offloaded verifications in flight per credentials object.
+inline constexpr size_t kDefaultMaxOffloadedVerifications = 256;
+
 // ServerCredentialsOptions configures MakeServerCredentials.
 struct ServerCredentialsOptions {
   ClientCertificatePolicy client_certificate =
       ClientCertificatePolicy::kRequire;
   VerifyMode verify_mode = VerifyMode::kInline;
+  // kOffload only: at most this many verifications (threads) in flight; a
+  // handshake beyond it is refused with UNAVAILABLE ("too many peer
+  // verifications in progress", logged verdict=TOO_MANY_VERIFICATIONS)
+  // rather than starting another thread, so a handshake flood cannot
+  // exhaust threads. Must be at least 1.
+  size_t max_offloaded_verifications = kDefaultMaxOffloadedVerifications;
 };
 
 // ChannelCredentialsOptions configures MakeChannelCredentials.
 struct ChannelCredentialsOptions {
   VerifyMode verify_mode = VerifyMode::kInline;
+  // As ServerCredentialsOptions::max_offloaded_verifications.
+  size_t max_offloaded_verifications = kDefaultMaxOffloadedVerifications;
 };
 
 // MakeServerCredentials returns server credentials that present `identity`
