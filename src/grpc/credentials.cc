@@ -27,6 +27,7 @@
 #include "grpcpp/server_context.h"
 #include "spdlog/spdlog.h"
 #include "src/grpc/log.h"
+#include "src/grpc/peer_table_for_testing.h"
 
 #include "mra/base/hex.h"
 #include "mra/base/strings.h"
@@ -71,6 +72,12 @@ class PeerTable {
       index_.erase(lru_.back().first);
       lru_.pop_back();
     }
+  }
+
+  void Clear() {
+    std::lock_guard<std::mutex> lock(mu_);
+    index_.clear();
+    lru_.clear();
   }
 
   std::optional<RememberedPeer> Find(std::string_view pem) {
@@ -325,9 +332,13 @@ class MraCertificateVerifier final : public ExternalCertificateVerifier {
 
 // PeerFromAuthContext returns the identity the handshake of `auth`'s
 // connection established, rechecked now by the verifier that gave it (a
-// refusal is logged for `side`, the side doing the verifying).
+// refusal is logged for `side`, the side doing the verifying). When the
+// table no longer holds the certificate (evicted), `reverify`, if given,
+// judges it again in full instead of failing every later call on that
+// connection.
 absl::StatusOr<PeerIdentity> PeerFromAuthContext(
-    const ::grpc::AuthContext* auth, Side side) {
+    const ::grpc::AuthContext* auth, Side side,
+    const std::shared_ptr<const PeerVerifier>* reverify = nullptr) {
   if (auth == nullptr) {
     return absl::UnauthenticatedError("mra: call has no auth context");
   }
@@ -348,6 +359,15 @@ absl::StatusOr<PeerIdentity> PeerFromAuthContext(
   }
   std::optional<RememberedPeer> peer =
       Peers().Find(std::string_view(pem.front().data(), pem.front().size()));
+  if (!peer.has_value() && reverify != nullptr) {
+    const std::string leaf = ToString(pem.front());
+    ::grpc::Status verdict = Decide(*reverify, leaf, side, "(re-verified)", "",
+                                    /*allow_anonymous=*/false);
+    if (!verdict.ok()) {
+      return absl::UnauthenticatedError(verdict.error_message());
+    }
+    peer = Peers().Find(leaf);
+  }
   if (!peer.has_value()) {
     return absl::UnauthenticatedError(
         "mra: peer certificate was not verified by mra credentials in this "
@@ -385,6 +405,9 @@ absl::StatusOr<PeerIdentity> PeerFromAuthContext(
 // open.
 class RecheckPlugin final : public ::grpc::MetadataCredentialsPlugin {
  public:
+  explicit RecheckPlugin(std::shared_ptr<const PeerVerifier> verifier)
+      : verifier_(std::move(verifier)) {}
+
   bool IsBlocking() const override { return false; }  // Recheck is cheap.
   const char* GetType() const override { return "mra-recheck"; }
 
@@ -393,7 +416,7 @@ class RecheckPlugin final : public ::grpc::MetadataCredentialsPlugin {
       const ::grpc::AuthContext& channel_auth_context,
       std::multimap<std::string, std::string>* /*metadata*/) override {
     absl::StatusOr<PeerIdentity> peer =
-        PeerFromAuthContext(&channel_auth_context, Side::kClient);
+        PeerFromAuthContext(&channel_auth_context, Side::kClient, &verifier_);
     if (!peer.ok()) {
       std::optional<VerifyFailure> failure = GetVerifyFailure(peer.status());
       return ::grpc::Status(
@@ -405,9 +428,19 @@ class RecheckPlugin final : public ::grpc::MetadataCredentialsPlugin {
     }
     return ::grpc::Status::OK;
   }
+
+ private:
+  // Judges a server certificate again when the peer table evicted it.
+  const std::shared_ptr<const PeerVerifier> verifier_;
 };
 
 }  // namespace
+
+namespace internal {
+
+void ForgetAllPeersForTesting() { Peers().Clear(); }
+
+}  // namespace internal
 
 absl::StatusOr<std::shared_ptr<::grpc::ServerCredentials>>
 MakeServerCredentials(IdentitySource& identity,
@@ -471,14 +504,15 @@ MakeChannelCredentials(IdentitySource* identity,
   // carries its own evidence; there is no CA chain or host name to check.
   tls.set_verify_server_certs(false);
   tls.set_check_call_host(false);
+  std::shared_ptr<::grpc::CallCredentials> recheck =
+      ::grpc::MetadataCredentialsFromPlugin(
+          std::make_unique<RecheckPlugin>(verifier));
   tls.set_certificate_verifier(
       ExternalCertificateVerifier::Create<MraCertificateVerifier>(
           std::move(verifier), Side::kClient, options.verify_mode,
           /*allow_anonymous=*/false, options.max_offloaded_verifications));
   std::shared_ptr<::grpc::ChannelCredentials> tls_creds =
       ::grpc::experimental::TlsCredentials(tls);
-  std::shared_ptr<::grpc::CallCredentials> recheck =
-      ::grpc::MetadataCredentialsFromPlugin(std::make_unique<RecheckPlugin>());
   if (tls_creds == nullptr || recheck == nullptr) {
     return absl::InternalError("gRPC refused the TLS channel credentials");
   }

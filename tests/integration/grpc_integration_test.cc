@@ -22,6 +22,7 @@
 #include "spdlog/sinks/ringbuffer_sink.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
+#include "src/grpc/peer_table_for_testing.h"
 #include "src/grpc/testing/test_peers.h"
 
 #include "mra/base/file.h"
@@ -307,6 +308,37 @@ TEST(AttestedGrpcTest, ClientStopsSendingToARevokedServer) {
 
   client_verifier->SetAllowed({});
   EXPECT_TRUE(Call(channel).status.ok());
+  EXPECT_EQ(server->service.calls(), 2);
+}
+
+// A client whose server certificate was evicted from the peer table (by
+// thousands of newer peers) judges it again in full on its next call
+// instead of failing every later call on that connection.
+TEST(AttestedGrpcTest, ClientReverifiesAnEvictedServer) {
+  auto server_id = MakeStatic("svc:gateway");
+  ServerCredentialsOptions options;
+  options.client_certificate = ClientCertificatePolicy::kOptional;
+  auto server =
+      StartServer(*server_id, std::make_shared<MarkerPeerVerifier>(), options);
+  ASSERT_NE(server, nullptr);
+  auto client_verifier = std::make_shared<MarkerPeerVerifier>();
+  auto channel =
+      NewChannel(server->port, ClientCreds(nullptr, client_verifier));
+  ASSERT_TRUE(Call(channel).status.ok());
+  const uint64_t verifications = client_verifier->calls();
+
+  internal::ForgetAllPeersForTesting();
+  CallResult r = Call(channel);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_THAT(r.server_peer, IsOk());
+  EXPECT_EQ(r.server_peer->service, "gateway");
+  EXPECT_EQ(client_verifier->calls(), verifications + 1);
+
+  // Re-verification is a full verification: a server the verifier now
+  // refuses is refused.
+  internal::ForgetAllPeersForTesting();
+  client_verifier->SetAllowed({"storage"});
+  EXPECT_THAT(Call(channel).status.error_code(), IsRefusedCall());
   EXPECT_EQ(server->service.calls(), 2);
 }
 

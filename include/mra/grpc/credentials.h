@@ -37,7 +37,8 @@
 // force no longer admits, and channel credentials carry per-call
 // credentials that fail a client call before it sends anything when the
 // server is no longer admitted (UNAVAILABLE, "mra: peer refused on call:
-// <VERDICT>"). Refusals are logged as
+// <VERDICT>"); a client whose server certificate was evicted from the table
+// judges it again in full. Refusals are logged as
 //   peer refused on call: side=client verdict=PEER_NOT_ALLOWED
 //                         service=storage cert=... reason=...
 // Servers still cap connection age with SetMaxConnectionAge(), so that
