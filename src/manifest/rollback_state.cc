@@ -1,5 +1,13 @@
 #include "mra/manifest/rollback_state.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 
 #include "mra/base/file.h"
@@ -24,6 +32,41 @@ absl::Status Corrupt(const std::string& path, std::string_view why) {
 }
 
 }  // namespace
+
+StateLock::~StateLock() {
+  if (fd_ >= 0) {
+    ::close(fd_);  // Releases the flock.
+  }
+}
+
+absl::StatusOr<StateLock> RollbackStateFile::LockExclusive(
+    absl::Duration wait) const {
+  const std::string lock_path = path_ + ".lock";
+  const int fd = ::open(lock_path.c_str(),
+                        O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return absl::UnavailableError(StrCat("rollback state lock '", lock_path,
+                                         "': ", std::strerror(errno)));
+  }
+  StateLock lock(fd);
+  const absl::Time deadline = absl::Now() + wait;
+  for (;;) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      return lock;
+    }
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      return absl::UnavailableError(StrCat("rollback state lock '", lock_path,
+                                           "': ", std::strerror(errno)));
+    }
+    if (absl::Now() >= deadline) {
+      return absl::UnavailableError(StrCat(
+          "rollback state '", path_, "' is locked by another process for ",
+          absl::FormatDuration(wait),
+          " (two services sharing one rollback_state file?)"));
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
 
 absl::StatusOr<std::optional<RollbackRecord>> RollbackStateFile::Load() const {
   absl::StatusOr<std::string> text = ReadFileBounded(path_, kMaxStateLen);

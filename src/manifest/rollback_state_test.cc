@@ -30,5 +30,23 @@ TEST(RollbackStateTest, MissingFileIsFirstStartAndStoreRoundTrips) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(RollbackStateTest, LockIsExclusiveAcrossHolders) {
+  std::string dir = testing::MakeTempDir();
+  RollbackStateFile a(dir + "/s.json");
+  RollbackStateFile b(dir + "/s.json");  // Another process, as flock sees it.
+  {
+    MRA_ASSERT_OK_AND_ASSIGN(StateLock held,
+                             a.LockExclusive(absl::Milliseconds(100)));
+    absl::StatusOr<StateLock> second = b.LockExclusive(absl::Milliseconds(50));
+    EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_NE(second.status().message().find("locked by another process"),
+              absl::string_view::npos)
+        << second.status();
+  }
+  // Released with its holder.
+  EXPECT_THAT(b.LockExclusive(absl::Milliseconds(50)), IsOk());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mra::manifest

@@ -1,5 +1,8 @@
 #include "mra/manifest/verifier.h"
 
+#include <optional>
+#include <utility>
+
 #include "mra/base/clock.h"
 #include "mra/base/hex.h"
 #include "mra/base/status.h"
@@ -22,6 +25,13 @@ std::string Join(const std::vector<std::string>& v) {
 // it also advances the state to this manifest when it is newer (or the first).
 absl::Status CheckRollback(const Manifest& m, const std::string& digest_hex,
                            const RollbackStateFile& state, bool commit) {
+  // Committing checks and stores under the file's lock: another process
+  // sharing the file must not store a higher floor in between.
+  std::optional<StateLock> lock;
+  if (commit) {
+    MRA_ASSIGN_OR_RETURN(StateLock held, state.LockExclusive(absl::Seconds(5)));
+    lock.emplace(std::move(held));
+  }
   MRA_ASSIGN_OR_RETURN(std::optional<RollbackRecord> rec, state.Load());
   uint64_t version = m.version.value_or(0);
   std::string deployment = m.deployment.value_or("");

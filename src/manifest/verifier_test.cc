@@ -1,7 +1,11 @@
 #include "mra/manifest/verifier.h"
 
 #include <filesystem>
+#include <optional>
+#include <thread>
+#include <utility>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 #include "mra/base/file.h"
@@ -218,6 +222,34 @@ TEST_F(VerifierTest, UncommittedVerificationLeavesTheStateUntilCommitted) {
   ASSERT_THAT(Verify(Text(5), {Sign(0, Text(5)), Sign(1, Text(5))}), IsOk());
   EXPECT_THAT(CommitRollbackState(m4, *state_),
               FailsWith(VerifyFailure::kManifestRollback));
+}
+
+// Committing holds the state file's lock across its check and store: while
+// another holder (another process sharing the file) has it, a commit waits.
+TEST_F(VerifierTest, CommitWaitsForTheStateLock) {
+  std::string v2 = Text(2);
+  MRA_ASSERT_OK_AND_ASSIGN(
+      VerifiedManifest m2,
+      VerifyManifestUncommitted(v2, Signed(v2), *anchors_, options_));
+  RollbackStateFile other(state_->path());
+  std::optional<StateLock> held;
+  {
+    MRA_ASSERT_OK_AND_ASSIGN(StateLock lock,
+                             other.LockExclusive(absl::Seconds(1)));
+    held.emplace(std::move(lock));
+  }
+  std::thread release([&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    held.reset();
+  });
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(CommitRollbackState(m2, *state_), IsOk());
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(250));
+  release.join();
+  MRA_ASSERT_OK_AND_ASSIGN(std::optional<RollbackRecord> record,
+                           state_->Load());
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->highest_version, 2u);
 }
 
 TEST_F(VerifierTest, SameVersionDifferentContentFails) {

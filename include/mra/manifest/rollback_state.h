@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace mra::manifest {
 
@@ -25,6 +26,20 @@ struct RollbackRecord {
 
 // RollbackStateFile stores a RollbackRecord as a small JSON file, replaced
 // atomically. One file per service instance; not shared between processes.
+// StateLock holds an exclusive advisory lock (flock) on a state file's
+// PATH.lock while it lives. Move-only.
+class StateLock {
+ public:
+  explicit StateLock(int fd) : fd_(fd) {}
+  StateLock(StateLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  StateLock& operator=(StateLock&&) = delete;
+  StateLock(const StateLock&) = delete;
+  ~StateLock();
+
+ private:
+  int fd_;
+};
+
 class RollbackStateFile {
  public:
   explicit RollbackStateFile(std::string path) : path_(std::move(path)) {}
@@ -37,6 +52,14 @@ class RollbackStateFile {
 
   // Store atomically replaces the file (mode 0600).
   [[nodiscard]] absl::Status Store(const RollbackRecord& record) const;
+
+  // LockExclusive takes the lock that makes a check-then-Store atomic
+  // across processes sharing this file (two instances of one service), so
+  // that one cannot overwrite a higher floor the other just stored. Waits
+  // up to `wait`.
+  // @return kUnavailable naming the file when another holder keeps it
+  //         longer; the open/flock error otherwise.
+  absl::StatusOr<StateLock> LockExclusive(absl::Duration wait) const;
 
   const std::string& path() const { return path_; }
 
