@@ -42,25 +42,12 @@ absl::Status CheckRollback(const Manifest& m, const std::string& digest_hex,
           StrCat("rollback state '", state.path(), "' belongs to deployment '",
                  rec->deployment, "', the manifest names '", deployment, "'"));
     }
-    if (version < rec->highest_version) {
-      return VerifyError(
-          VerifyFailure::kManifestRollback,
-          StrCat("version: ", version, " is lower than version ",
-                 rec->highest_version, " accepted before (state '",
-                 state.path(), "')"));
-    }
-    if (version == rec->highest_version) {
-      if (m.version.has_value() && rec->manifest_sha256 != digest_hex) {
-        return VerifyError(
-            VerifyFailure::kManifestVersionConflict,
-            StrCat("version: ", version,
-                   " was accepted before with different content (sha256 ",
-                   rec->manifest_sha256, ", now ", digest_hex,
-                   "); a new manifest needs a higher version"));
-      }
-      if (rec->manifest_sha256 == digest_hex) {
-        return absl::OkStatus();
-      }
+    MRA_RETURN_IF_ERROR(CheckRollbackFloor(
+        m, digest_hex, rec->highest_version, rec->manifest_sha256,
+        StrCat("accepted before (state '", state.path(), "', sha256 ",
+               rec->manifest_sha256, ")")));
+    if (version == rec->highest_version && rec->manifest_sha256 == digest_hex) {
+      return absl::OkStatus();  // Already the floor: nothing to store.
     }
   }
   if (!commit) {
@@ -70,6 +57,37 @@ absl::Status CheckRollback(const Manifest& m, const std::string& digest_hex,
 }
 
 }  // namespace
+
+absl::Status CheckNotExpired(const Manifest& m, absl::Time now) {
+  if (m.expires.has_value() && *m.expires <= now) {
+    return VerifyError(
+        VerifyFailure::kManifestExpired,
+        StrCat("expires: ", FormatRfc3339Utc(*m.expires), " is not after now (",
+               FormatRfc3339Utc(now), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRollbackFloor(const Manifest& m, std::string_view sha256_hex,
+                                uint64_t floor_version,
+                                std::string_view floor_sha256_hex,
+                                std::string_view floor_name) {
+  const uint64_t version = m.version.value_or(0);
+  if (version < floor_version) {
+    return VerifyError(VerifyFailure::kManifestRollback,
+                       StrCat("version: ", version, " is lower than version ",
+                              floor_version, " ", floor_name));
+  }
+  if (version == floor_version && m.version.has_value() &&
+      sha256_hex != floor_sha256_hex) {
+    return VerifyError(
+        VerifyFailure::kManifestVersionConflict,
+        StrCat("version: ", version, " is the version ", floor_name,
+               ", with different content (now sha256 ", sha256_hex,
+               "); a new manifest needs a higher version"));
+  }
+  return absl::OkStatus();
+}
 
 std::vector<std::string> CountSignatures(
     std::string_view manifest_bytes,
@@ -157,13 +175,7 @@ absl::StatusOr<VerifiedManifest> VerifyManifestUncommitted(
     return VerifyError(VerifyFailure::kManifestMalformed,
                        "expires: required by this verifier but missing");
   }
-  absl::Time now = options.clock->Now();
-  if (m.expires.has_value() && *m.expires <= now) {
-    return VerifyError(
-        VerifyFailure::kManifestExpired,
-        StrCat("expires: ", FormatRfc3339Utc(*m.expires), " is not after now (",
-               FormatRfc3339Utc(now), ")"));
-  }
+  MRA_RETURN_IF_ERROR(CheckNotExpired(m, options.clock->Now()));
   if (!options.expected_deployment.empty() &&
       m.deployment.value_or("") != options.expected_deployment) {
     return VerifyError(

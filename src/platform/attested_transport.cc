@@ -176,34 +176,6 @@ absl::Status CheckSelfListed(const manifest::Manifest& manifest,
   return absl::OkStatus();
 }
 
-// CheckNotOlderThanInForce: the manifest in force is a rollback floor of its
-// own, whatever the host-writable rollback state file says (the host may
-// delete it, or write a valid record of an older version). Same rule as the
-// state file: a lower version is a rollback; the same declared version with
-// other bytes is a conflict.
-absl::Status CheckNotOlderThanInForce(const manifest::VerifiedManifest& current,
-                                      const manifest::VerifiedManifest& next) {
-  const uint64_t in_force = current.manifest.version.value_or(0);
-  const uint64_t version = next.manifest.version.value_or(0);
-  if (version < in_force) {
-    return VerifyError(VerifyFailure::kManifestRollback,
-                       StrCat("version: ", version, " is lower than version ",
-                              in_force, " of the manifest in force (sha256 ",
-                              HexEncode(current.digest), ")"));
-  }
-  if (version == in_force && next.manifest.version.has_value() &&
-      next.digest != current.digest) {
-    return VerifyError(
-        VerifyFailure::kManifestVersionConflict,
-        StrCat("version: ", version,
-               " is the version of the manifest in force, with different "
-               "content (sha256 ",
-               HexEncode(current.digest), ", now ", HexEncode(next.digest),
-               "); a new manifest needs a higher version"));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::shared_ptr<const manifest::TrustAnchors>> AnchorsOf(
     const AttestedTransportOptions& options) {
   if (options.anchors != nullptr) {
@@ -233,8 +205,8 @@ struct ReloadContext {
 // Reload verifies a changed manifest like start-up steps 2 and 3 (compiled-in
 // auditors, deployment, expiry, rollback state, the services this one needs,
 // this process's own identity listed), requires it to be no older than the
-// manifest in force (CheckNotOlderThanInForce), and, only then, records it in
-// the rollback state and swaps it in. A refused manifest changes neither.
+// manifest in force (manifest::CheckRollbackFloor), and, only then, records it
+// in the rollback state and swaps it in. A refused manifest changes neither.
 absl::Status Reload(const ReloadContext& ctx, const std::string& bytes,
                     const std::vector<manifest::DetachedSignature>& sigs) {
   const ServiceAcl& acl = *ctx.acl;
@@ -258,10 +230,15 @@ absl::Status Reload(const ReloadContext& ctx, const std::string& bytes,
   if (status.ok()) {
     status = CheckSelfListed(verified->manifest, acl.self, ctx.self);
   }
-  // The manifest in force is a floor too: the state file is host-writable.
+  // The manifest in force is a floor too: the state file is host-writable
+  // (the host may delete it, or write a valid record of an older version).
   const x509::ManifestHolder::Snapshot current = ctx.holder->Get();
   if (status.ok()) {
-    status = CheckNotOlderThanInForce(*current, *verified);
+    const std::string in_force = HexEncode(current->digest);
+    status = manifest::CheckRollbackFloor(
+        verified->manifest, HexEncode(verified->digest),
+        current->manifest.version.value_or(0), in_force,
+        StrCat("of the manifest in force (sha256 ", in_force, ")"));
   }
   if (status.ok()) {
     status = manifest::CommitRollbackState(*verified, state);

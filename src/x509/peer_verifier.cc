@@ -12,6 +12,7 @@
 #include "mra/base/strings.h"
 #include "mra/base/verify_failure.h"
 #include "mra/crypto/digest.h"
+#include "mra/manifest/verifier.h"
 #include "mra/x509/parsed_cert.h"
 
 namespace mra::x509 {
@@ -40,16 +41,16 @@ absl::Status CheckCommon(
 
 // A manifest is loaded only before its `expires` (VerifyManifest), but a
 // service keeps it for as long as it runs: judge it again at `now`, with the
-// same rule (expired once now >= expires).
+// same rule (manifest::CheckNotExpired).
 absl::Status CheckManifestNotExpired(const manifest::Manifest& manifest,
                                      absl::Time now) {
-  if (manifest.expires.has_value() && *manifest.expires <= now) {
+  absl::Status expired = manifest::CheckNotExpired(manifest, now);
+  if (!expired.ok()) {
     return VerifyError(
         VerifyFailure::kManifestExpired,
-        StrCat("manifest version ", manifest.version.value_or(0),
-               " expired at ", FormatRfc3339Utc(*manifest.expires), " (now ",
-               FormatRfc3339Utc(now),
-               "); peers are refused until a newer manifest is loaded"));
+        StrCat("manifest in force (version ", manifest.version.value_or(0),
+               "): ", ToStd(expired.message()),
+               "; peers are refused until a newer manifest is loaded"));
   }
   return absl::OkStatus();
 }

@@ -29,9 +29,11 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 #include "mra/base/clock.h"
 #include "mra/crypto/digest.h"
@@ -102,6 +104,24 @@ absl::StatusOr<VerifiedManifest> VerifyManifestUncommitted(
     std::string_view manifest_bytes,
     std::span<const DetachedSignature> signatures, const TrustAnchors& anchors,
     const VerifyOptions& options);
+
+// CheckNotExpired is rule 4 at `now`: a manifest with `expires` at or
+// before `now` has expired (kManifestExpired). Services apply it again to
+// the manifest in force for as long as they run.
+absl::Status CheckNotExpired(const Manifest& m, absl::Time now);
+
+// CheckRollbackFloor is rule 6 against one floor: a manifest accepted
+// before, of version `floor_version` and SHA-256 `floor_sha256_hex`.
+// `floor_name` says which, for the messages (e.g. "accepted before (state
+// 'PATH', sha256 ...)"). Services check two floors: the rollback state file,
+// and the manifest in force (the file is host-writable).
+// @return kManifestRollback when `m`'s version is lower;
+//         kManifestVersionConflict when `m` declares the floor's version
+//         with other bytes (`sha256_hex`).
+absl::Status CheckRollbackFloor(const Manifest& m, std::string_view sha256_hex,
+                                uint64_t floor_version,
+                                std::string_view floor_sha256_hex,
+                                std::string_view floor_name);
 
 // CommitRollbackState records `verified` (from VerifyManifestUncommitted with
 // this `state`) as accepted: rule 6 is checked again against the state as it
