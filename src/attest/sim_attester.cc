@@ -14,6 +14,7 @@
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
 #include "mra/collateral/collateral.h"
+#include "mra/sgx/quote.h"
 
 namespace mra::attest {
 namespace {
@@ -167,7 +168,7 @@ absl::StatusOr<std::unique_ptr<SimAttester>> SimAttester::Create(
   h.att_key_type = sgx::kAttKeyTypeEcdsaP256;
   h.qe_svn = platform.qe_svn;
   h.pce_svn = platform.pce_svn;
-  h.qe_vendor_id = internal::kIntelQeVendorId;
+  h.qe_vendor_id = sgx::kIntelQeVendorId;
   crypto::Sha256Digest qe_id = crypto::Sha256(attest_pub);
   std::copy_n(qe_id.begin(), 16, h.user_data.begin());
   std::vector<uint8_t> header;

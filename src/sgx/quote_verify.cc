@@ -21,6 +21,7 @@
 #include "mra/crypto/certificate.h"
 #include "mra/crypto/digest.h"
 #include "mra/crypto/signature.h"
+#include "mra/sgx/quote.h"
 #include "mra/sgx/verify.h"
 
 namespace mra::sgx {
@@ -30,12 +31,6 @@ using internal::CollateralRep;
 using internal::Failure;
 
 constexpr std::string_view kPckChainField = "quote.pck_chain";
-
-// Intel's QE vendor id (939A7233-F79C-4CA9-940A-0DB3957F0607), the only one
-// Intel QVL accepts in the quote header.
-constexpr std::array<uint8_t, 16> kIntelQeVendorId = {
-    0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
-    0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
 
 // AttestationKey returns the P-256 public key x || y as an EVP_PKEY, memoised
 // per verified collateral (one attestation key per platform QE).

@@ -24,6 +24,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
+#include "mra/sgx/quote.h"
+
 namespace mra::sgx::testing {
 
 // ForgeOptions describes the world; the defaults verify as UpToDate at `now`.
@@ -70,9 +72,7 @@ struct ForgeOptions {
   std::string qe_identity_miscselect_mask = "FFFFFFFF";
 
   // Quote header: Intel's QE vendor id unless changed.
-  std::array<uint8_t, 16> qe_vendor_id = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c,
-                                          0x4c, 0xa9, 0x94, 0x0a, 0x0d, 0xb3,
-                                          0x95, 0x7f, 0x06, 0x07};
+  std::array<uint8_t, 16> qe_vendor_id = kIntelQeVendorId;
 
   // Enclave.
   bool debug = false;

@@ -50,6 +50,12 @@ inline constexpr size_t kSgxReportBodyLen = 384;
 inline constexpr size_t kTd10ReportBodyLen = 584;
 inline constexpr size_t kTd15ReportBodyLen = 648;
 
+// Intel's QE vendor id (939a7233-f79c-4ca9-940a-0db3957f0607), the only one
+// Intel QVL (and VerifyQuote) accepts in the quote header.
+inline constexpr std::array<uint8_t, 16> kIntelQeVendorId = {
+    0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
+    0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
+
 // QuoteHeader is the 48-byte header common to all versions.
 struct QuoteHeader {
   uint16_t version = 0;

@@ -17,11 +17,6 @@
 
 namespace mra::attest::internal {
 
-// Intel's QE vendor id (939a7233-f79c-4ca9-940a-0db3957f0607).
-inline constexpr std::array<uint8_t, 16> kIntelQeVendorId = {
-    0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
-    0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
-
 // ByteWriter appends little-endian fields to a byte vector.
 class ByteWriter {
  public:
