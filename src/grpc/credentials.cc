@@ -138,6 +138,15 @@ std::string Clip(std::string_view s) {
   return out;
 }
 
+// VerdictName names a refusal in logs and statuses: its VerifyFailure, or
+// ERROR_<code> for a status without one.
+std::string VerdictName(const absl::Status& status) {
+  std::optional<VerifyFailure> failure = GetVerifyFailure(status);
+  return failure.has_value()
+             ? std::string(VerifyFailureName(*failure))
+             : StrCat("ERROR_", absl::StatusCodeToString(status.code()));
+}
+
 // Claimed renders the subject common name a peer's certificate claims (what
 // a refused peer says it is; unverified) as a short log-safe token.
 std::string Claimed(std::string_view common_name) {
@@ -190,11 +199,7 @@ std::string Claimed(std::string_view common_name) {
     return ::grpc::Status::OK;
   }
   const absl::Status& status = result.status();
-  std::optional<VerifyFailure> failure = GetVerifyFailure(status);
-  std::string verdict =
-      failure.has_value()
-          ? std::string(VerifyFailureName(*failure))
-          : StrCat("ERROR_", absl::StatusCodeToString(status.code()));
+  const std::string verdict = VerdictName(status);
   internal::Logger().warn(
       "peer refused: side={} verdict={} claimed_cn={} target={} cert={} "
       "reason={}",
@@ -382,15 +387,11 @@ absl::StatusOr<PeerIdentity> PeerFromAuthContext(
     recheck = absl::InternalError("peer verifier threw");
   }
   if (!recheck.ok()) {
-    std::optional<VerifyFailure> failure = GetVerifyFailure(recheck);
     internal::Logger().warn(
         "peer refused on call: side={} verdict={} service={} cert={} "
         "reason={}",
-        SideName(side),
-        failure.has_value()
-            ? std::string(VerifyFailureName(*failure))
-            : StrCat("ERROR_", absl::StatusCodeToString(recheck.code())),
-        peer->identity.service, HexPrefix(peer->identity.cert_sha256, 8),
+        SideName(side), VerdictName(recheck), peer->identity.service,
+        HexPrefix(peer->identity.cert_sha256, 8),
         Clip(ToStd(recheck.message())));
     return recheck;
   }
