@@ -19,6 +19,7 @@
 #include "mra/base/file.h"
 #include "mra/base/status.h"
 #include "mra/base/strings.h"
+#include "mra/x509/attested_cert.h"
 
 namespace mra::platform {
 namespace {
@@ -421,16 +422,16 @@ absl::Status ParseRoot(const toml::table& root, std::string_view origin,
         r.OptionalDuration("max_collateral_age", &p.max_collateral_age));
     MRA_RETURN_IF_ERROR(
         r.OptionalDuration("max_evidence_age", &p.max_evidence_age));
-    // Our own certificates are valid from 5 minutes before they are made
-    // (AttestedCertOptions::not_before_skew) for cert_lifetime: a shorter
-    // limit would refuse peers' certificates near the end of their life.
-    if (p.max_evidence_age.has_value() &&
-        *p.max_evidence_age < p.cert_lifetime + absl::Minutes(5)) {
-      return r.Error(
-          policy->get("max_evidence_age"), "max_evidence_age",
-          StrCat("must be at least cert_lifetime + 5m (",
-                 absl::FormatDuration(p.cert_lifetime + absl::Minutes(5)),
-                 ")"));
+    // Our own certificates are valid from kDefaultNotBeforeSkew before they
+    // are made for cert_lifetime: a shorter limit would refuse peers'
+    // certificates near the end of their life.
+    const absl::Duration oldest_own =
+        p.cert_lifetime + x509::kDefaultNotBeforeSkew;
+    if (p.max_evidence_age.has_value() && *p.max_evidence_age < oldest_own) {
+      return r.Error(policy->get("max_evidence_age"), "max_evidence_age",
+                     StrCat("must be at least cert_lifetime + ",
+                            absl::FormatDuration(x509::kDefaultNotBeforeSkew),
+                            " (", absl::FormatDuration(oldest_own), ")"));
     }
     MRA_RETURN_IF_ERROR(r.Bool("allow_simulation", &p.allow_simulation));
     MRA_RETURN_IF_ERROR(

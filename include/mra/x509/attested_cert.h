@@ -32,6 +32,9 @@
 
 namespace mra::x509 {
 
+// Default AttestedCertOptions::not_before_skew.
+inline constexpr absl::Duration kDefaultNotBeforeSkew = absl::Minutes(5);
+
 // AttestedCertOptions configures CreateAttestedCertificate.
 struct AttestedCertOptions {
   // kEcdsaP256 or kEcdsaP384; other key types are refused.
@@ -40,7 +43,7 @@ struct AttestedCertOptions {
   // whose clocks run slightly behind) to now + validity. Keep it short: the
   // certificate is re-created (and re-quoted) when it nears expiry.
   absl::Duration validity = absl::Hours(1);
-  absl::Duration not_before_skew = absl::Minutes(5);
+  absl::Duration not_before_skew = kDefaultNotBeforeSkew;
   // Subject and issuer CN, usually the service name. Informational only:
   // peers identify the service through the manifest, never through the CN.
   std::string common_name = "mra";
