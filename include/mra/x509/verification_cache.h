@@ -6,12 +6,12 @@
 // appraisal and the manifest lookup, so repeated handshakes with the same
 // peer certificate skip quote verification (the expensive part). Entries are
 // keyed by the SHA-256 of the leaf DER together with the manifest's digest
-// and version, so replacing the manifest makes every older entry unreachable,
-// and by a digest of the verifier's policy (appraiser, debug enclaves,
-// evidence age), so verifiers of different policies may share one cache
-// without one's acceptance reaching the other,
-// and an entry is used only before its expiry: the earliest of the
-// certificate's notAfter, the appraisal's valid_until and the manifest's
+// and version, so replacing the manifest makes every older entry
+// unreachable, and with a digest of the verifier's policy (appraiser, debug
+// enclaves, evidence age), so verifiers of different policies may share one
+// cache without one's acceptance reaching the other. An entry is used only
+// before its expiry: the earliest of the certificate's notAfter, the
+// evidence's age limit, the appraisal's valid_until and the manifest's
 // expires. Access control is not cached; callers re-check it on every
 // handshake.
 
